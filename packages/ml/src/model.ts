@@ -74,6 +74,18 @@ export interface ModelSpec<P extends object = Record<string, unknown>> {
   readonly defaults: Readonly<P>;
   /** Builds an unfitted model; unknown or invalid params raise MlError naming the param. */
   create(params?: Partial<P>): Classifier;
-  /** Restores a fitted model from `toState()` output; bad state raises MlError(AQUAOPS_E_MODEL_FORMAT). */
-  fromState(state: ModelState): Classifier;
+  /** Hyperparameter search space for tuning (sampled by the trainer); absent = nothing to tune. */
+  readonly searchSpace?: Readonly<Record<string, ParamRange>>;
+  /**
+   * Restores a fitted model from `toState()` output; bad state raises MlError(AQUAOPS_E_MODEL_FORMAT).
+   * Composite models (pipelines, ensembles) restore their parts through `resolve`, which the
+   * model catalogue supplies (it knows every kind).
+   */
+  fromState(state: ModelState, resolve: (inner: ModelState) => Classifier): Classifier;
 }
+
+/** One tunable hyperparameter's range. */
+export type ParamRange =
+  | { readonly type: 'int'; readonly min: number; readonly max: number; readonly log?: boolean }
+  | { readonly type: 'float'; readonly min: number; readonly max: number; readonly log?: boolean }
+  | { readonly type: 'choice'; readonly values: readonly (string | number | boolean)[] };

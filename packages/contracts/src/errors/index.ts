@@ -3,10 +3,20 @@
  * throws `AquaopsError`; the API maps `code` to `status`, the CLI prints one line from it.
  */
 import type { ErrorEntry } from './catalogue.js';
+import { dvcErrors } from './dvc.js';
+import { dataErrors } from './data.js';
 import { generalErrors } from './general.js';
+import { registryErrors } from './registry.js';
+import { serverErrors } from './server.js';
+import { trainingErrors } from './training.js';
 
 export const errorCatalogue = {
   ...generalErrors,
+  ...dataErrors,
+  ...serverErrors,
+  ...dvcErrors,
+  ...registryErrors,
+  ...trainingErrors,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,0 +1,29 @@
+/**
+ * The default model catalogue: every model family the engine ships, plus the composite kinds
+ * (pipeline, calibrated, ensembles). Saved models are restored through it, and training picks
+ * its candidate families from it.
+ */
+import { gaussianNbSpec } from './bayes/gaussian-nb.js';
+import { qdaSpec } from './bayes/qda.js';
+import { type AnyModelSpec, type ModelCatalog, createCatalog } from './catalog.js';
+import { gbmSpec } from './gbm/gbm.js';
+import { knnSpec } from './knn/knn.js';
+import { logisticRegressionSpec } from './linear/logistic.js';
+import { svmSpec } from './svm/svm.js';
+
+export const defaultModelSpecs: readonly AnyModelSpec[] = [
+  gbmSpec,
+  logisticRegressionSpec,
+  knnSpec,
+  svmSpec,
+  gaussianNbSpec,
+  qdaSpec,
+] as readonly AnyModelSpec[];
+
+let cached: ModelCatalog | undefined;
+
+/** The catalogue of all shipped model kinds (built once). */
+export function defaultCatalog(): ModelCatalog {
+  cached ??= createCatalog(defaultModelSpecs);
+  return cached;
+}

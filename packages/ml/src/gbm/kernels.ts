@@ -1,0 +1,138 @@
+/**
+ * The two hot loops of histogram boosting — gradient/hessian computation and histogram
+ * accumulation — and the `GbmExecutor` seam through which the trainer runs them. The trainer is
+ * pure and single-threaded; an executor decides where the loops run. `serialExecutor` runs them
+ * inline (browsers, small data); the Node-only worker backend in `@aquaops/ml/node` runs the same
+ * loops (ported line by line) on worker threads over SharedArrayBuffer memory. Histogram work is
+ * split by feature, so every bin is still summed by one thread in row order: results are
+ * bit-identical whatever the thread count.
+ */
+
+/** Arrays the kernels read and write; an executor may back them with shared memory. */
+export interface GbmBuffers {
+  readonly nRows: number;
+  readonly nFeatures: number;
+  /** Row-major bins, `nRows * nFeatures`. */
+  readonly bins: Uint8Array;
+  /** Row index buffer partitioned in place by leaf; the kernels read `indices[start..end)`. */
+  readonly indices: Int32Array;
+  /** Gradient and hessian per row, interleaved (`2i`, `2i + 1`): one cache line serves both. */
+  readonly gradHess: Float64Array;
+  /** Current raw scores (margins) of the training rows. */
+  readonly score: Float64Array;
+  /** 0/1 labels as floats. */
+  readonly label: Float64Array;
+  /** Per-row weights (1 when unweighted). */
+  readonly weight: Float64Array;
+  /** Histogram slots, each `histSize` doubles, interleaved (grad, hess) per bin. */
+  readonly hist: Float64Array;
+  readonly histSize: number;
+  /** Offset (in doubles) of each feature's histogram within a slot. */
+  readonly histOffset: Int32Array;
+  /** Features whose histograms to build (first `nActive` entries), written before each call. */
+  readonly active: Int32Array;
+}
+
+/** Where the hot loops run. Calls are synchronous: they return when the work is complete. */
+export interface GbmExecutor {
+  readonly threads: number;
+  allocFloat64(length: number): Float64Array;
+  allocInt32(length: number): Int32Array;
+  allocUint8(length: number): Uint8Array;
+  /** Hands over the buffers (allocated through this executor) before training starts. */
+  bind(buffers: GbmBuffers): void;
+  /** Histogram of rows `indices[start..end)` for the first `nActive` active features into slot `slot`. */
+  histogram(start: number, end: number, nActive: number, slot: number): void;
+  /** grad/hess of binary log-loss from score, label and weight, for every row. */
+  gradients(): void;
+  /** Frees threads and memory; the executor is not used afterwards. */
+  release(): void;
+}
+
+/** Creates a fresh executor per fit. */
+export type GbmExecutorFactory = () => GbmExecutor;
+
+/** Histogram accumulation for active features `active[qFrom..qTo)`. */
+export function histogramKernel(
+  b: GbmBuffers,
+  start: number,
+  end: number,
+  qFrom: number,
+  qTo: number,
+  slot: number,
+): void {
+  const { bins, indices, gradHess, hist, histOffset, active } = b;
+  const nF = b.nFeatures;
+  const base = slot * b.histSize;
+  const nq = qTo - qFrom;
+  // Per-feature (bin column, histogram offset) resolved once, not per row.
+  const col = new Int32Array(nq);
+  const off = new Int32Array(nq);
+  for (let q = 0; q < nq; q++) {
+    const f = active[qFrom + q] as number;
+    col[q] = f;
+    off[q] = base + (histOffset[f] as number);
+    hist.fill(0, base + (histOffset[f] as number), base + (histOffset[f + 1] as number));
+  }
+  if (nq === 1) {
+    const f = col[0] as number;
+    const o = off[0] as number;
+    for (let k = start; k < end; k++) {
+      const i = indices[k] as number;
+      const p = o + ((bins[i * nF + f] as number) << 1);
+      hist[p] = (hist[p] as number) + (gradHess[2 * i] as number);
+      hist[p + 1] = (hist[p + 1] as number) + (gradHess[2 * i + 1] as number);
+    }
+    return;
+  }
+  for (let k = start; k < end; k++) {
+    const i = indices[k] as number;
+    const g = gradHess[2 * i] as number;
+    const h = gradHess[2 * i + 1] as number;
+    const row = i * nF;
+    for (let q = 0; q < nq; q++) {
+      const p = (off[q] as number) + ((bins[row + (col[q] as number)] as number) << 1);
+      hist[p] = (hist[p] as number) + g;
+      hist[p + 1] = (hist[p + 1] as number) + h;
+    }
+  }
+}
+
+/** Log-loss gradients for rows [from, to). */
+export function gradientKernel(b: GbmBuffers, from: number, to: number): void {
+  const { score, label, weight, gradHess } = b;
+  for (let i = from; i < to; i++) {
+    const p = 1 / (1 + Math.exp(-(score[i] as number)));
+    const w = weight[i] as number;
+    gradHess[2 * i] = w * (p - (label[i] as number));
+    gradHess[2 * i + 1] = w * p * (1 - p);
+  }
+}
+
+/** Runs everything inline on the calling thread. */
+export function serialExecutor(): GbmExecutor {
+  let buffers: GbmBuffers | undefined;
+  const need = (): GbmBuffers => {
+    if (buffers === undefined) throw new Error('GbmExecutor used before bind()');
+    return buffers;
+  };
+  return {
+    threads: 1,
+    allocFloat64: (n) => new Float64Array(n),
+    allocInt32: (n) => new Int32Array(n),
+    allocUint8: (n) => new Uint8Array(n),
+    bind(b) {
+      buffers = b;
+    },
+    histogram(start, end, nActive, slot) {
+      histogramKernel(need(), start, end, 0, nActive, slot);
+    },
+    gradients() {
+      const b = need();
+      gradientKernel(b, 0, b.nRows);
+    },
+    release() {
+      buffers = undefined;
+    },
+  };
+}

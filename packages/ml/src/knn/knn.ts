@@ -1,0 +1,205 @@
+/**
+ * k-nearest-neighbours classifier with Euclidean distance, brute force. The training rows are
+ * kept row-major so each distance is a contiguous scan; per query the k best candidates live in
+ * a small sorted buffer (insertion), so nothing is allocated per distance. Probability of class 1
+ * = weighted share of class-1 neighbours, with uniform weights or 1/distance (rows at distance 0
+ * then take all the weight, as in scikit-learn). Ties in distance go to the lower training index.
+ * Explanations: KernelSHAP in probability space against a background sample kept at fit time.
+ */
+import { MlError } from '../errors.js';
+import { checkFitInput, checkPredictInput, type Matrix } from '../matrix.js';
+import type {
+  Classifier,
+  Explanation,
+  ExplainOptions,
+  FitOptions,
+  ModelSpec,
+  ModelState,
+  ParamRange,
+} from '../model.js';
+import { backgroundFromJson, backgroundToJson, kernelShap, sampleBackground } from '../explain/kernel-shap.js';
+import {
+  checkChoice,
+  checkNumber,
+  checkSampleWeight,
+  formatError,
+  mergeParams,
+  notFitted,
+  stateFloats,
+  stateNumber,
+  stateObject,
+  toRowMajor,
+} from '../explain/support.js';
+
+export type KnnParams = {
+  readonly k: number;
+  readonly weights: 'uniform' | 'distance';
+  /** Seed of the background sample kept for explanations. */
+  readonly seed: number;
+};
+
+export const KNN_KIND = 'knn';
+const DEFAULTS: KnnParams = { k: 5, weights: 'uniform', seed: 0 };
+
+function validate(p: Partial<KnnParams> | undefined): KnnParams {
+  const m = mergeParams(KNN_KIND, DEFAULTS, p);
+  checkNumber('k', m.k, { min: 1, max: 10000, integer: true });
+  checkChoice('weights', m.weights, ['uniform', 'distance'] as const);
+  checkNumber('seed', m.seed, { integer: true });
+  return m;
+}
+
+export class KNeighborsClassifier implements Classifier {
+  readonly kind = KNN_KIND;
+  readonly params: KnnParams;
+  readonly handlesMissing = false;
+  nFeatures = 0;
+  private nTrain = 0;
+  /** Row-major training features. */
+  private train: Float64Array = new Float64Array(0);
+  private labels: Uint8Array = new Uint8Array(0);
+  /** Per-row vote weights (sample weights; all 1 when none were given). */
+  private rowWeight: Float64Array = new Float64Array(0);
+  private background: Matrix | undefined;
+
+  constructor(params?: Partial<KnnParams>) {
+    this.params = validate(params);
+  }
+
+  fit(X: Matrix, y: ArrayLike<number>, options?: FitOptions): this {
+    const labels = checkFitInput(X, y, { allowMissing: false, model: KNN_KIND });
+    const sw = checkSampleWeight(options?.sampleWeight, X.nRows);
+    this.nFeatures = X.nCols;
+    this.nTrain = X.nRows;
+    this.train = toRowMajor(X.data, X.nRows, X.nCols);
+    this.labels = labels;
+    this.rowWeight = sw === undefined ? new Float64Array(X.nRows).fill(1) : Float64Array.from(sw);
+    this.background = sampleBackground(X, undefined, this.params.seed);
+    return this;
+  }
+
+  predictProba(X: Matrix): Float64Array {
+    if (this.background === undefined) throw notFitted(KNN_KIND, 'predictProba');
+    checkPredictInput(X, this.nFeatures, { allowMissing: false, model: KNN_KIND });
+    const n = X.nRows;
+    const d = this.nFeatures;
+    const nt = this.nTrain;
+    const k = Math.min(this.params.k, nt);
+    const train = this.train;
+    const q = new Float64Array(d);
+    const bestD = new Float64Array(k);
+    const bestI = new Int32Array(k);
+    const out = new Float64Array(n);
+    const byDistance = this.params.weights === 'distance';
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < d; j++) q[j] = X.data[j * n + i] as number;
+      let filled = 0;
+      let worst = Number.POSITIVE_INFINITY;
+      for (let t = 0; t < nt; t++) {
+        let s = 0;
+        const off = t * d;
+        for (let j = 0; j < d; j++) {
+          const diff = (train[off + j] as number) - (q[j] as number);
+          s += diff * diff;
+          if (s >= worst) break; // cannot enter the top k (ties keep the earlier index)
+        }
+        if (s >= worst) continue;
+        // Insert into the sorted buffer.
+        let pos = filled < k ? filled++ : k - 1;
+        while (pos > 0 && (bestD[pos - 1] as number) > s) {
+          bestD[pos] = bestD[pos - 1] as number;
+          bestI[pos] = bestI[pos - 1] as number;
+          pos--;
+        }
+        bestD[pos] = s;
+        bestI[pos] = t;
+        if (filled === k) worst = bestD[k - 1] as number;
+      }
+      let num = 0;
+      let den = 0;
+      if (byDistance && bestD[0] === 0) {
+        for (let r = 0; r < k && bestD[r] === 0; r++) {
+          const w = this.rowWeight[bestI[r] as number] as number;
+          den += w;
+          num += w * (this.labels[bestI[r] as number] as number);
+        }
+      } else {
+        for (let r = 0; r < k; r++) {
+          const t = bestI[r] as number;
+          const w = (this.rowWeight[t] as number) * (byDistance ? 1 / Math.sqrt(bestD[r] as number) : 1);
+          den += w;
+          num += w * (this.labels[t] as number);
+        }
+      }
+      out[i] = den > 0 ? num / den : 0.5;
+    }
+    return out;
+  }
+
+  /** KernelSHAP in probability space (kNN has no margin). */
+  explain(X: Matrix, options?: ExplainOptions): Explanation {
+    if (this.background === undefined) throw notFitted(KNN_KIND, 'explain');
+    checkPredictInput(X, this.nFeatures, { allowMissing: false, model: KNN_KIND });
+    return kernelShap((Z) => this.predictProba(Z), X, options?.background ?? this.background, {
+      space: 'probability',
+      ...(options?.nSamples !== undefined ? { nSamples: options.nSamples } : {}),
+      seed: options?.seed ?? this.params.seed,
+    });
+  }
+
+  toState(): ModelState {
+    if (this.background === undefined) throw notFitted(KNN_KIND, 'toState');
+    return {
+      kind: KNN_KIND,
+      params: { ...this.params },
+      state: {
+        nFeatures: this.nFeatures,
+        nTrain: this.nTrain,
+        train: Array.from(this.train),
+        labels: Array.from(this.labels),
+        rowWeight: Array.from(this.rowWeight),
+        background: backgroundToJson(this.background),
+      },
+    };
+  }
+
+  static fromState(s: ModelState): KNeighborsClassifier {
+    const o = stateObject(s, KNN_KIND);
+    let m: KNeighborsClassifier;
+    try {
+      m = new KNeighborsClassifier(s.params as Partial<KnnParams>);
+    } catch (e) {
+      if (e instanceof MlError) throw formatError(KNN_KIND, 'params', 'valid parameters', e.message);
+      throw e;
+    }
+    const d = stateNumber(KNN_KIND, o, 'nFeatures', true);
+    const nt = stateNumber(KNN_KIND, o, 'nTrain', true);
+    m.nFeatures = d;
+    m.nTrain = nt;
+    m.train = stateFloats(KNN_KIND, o, 'train', nt * d);
+    const lab = stateFloats(KNN_KIND, o, 'labels', nt);
+    m.labels = new Uint8Array(nt);
+    for (let i = 0; i < nt; i++) {
+      const v = lab[i] as number;
+      if (v !== 0 && v !== 1) throw formatError(KNN_KIND, `labels[${i}]`, '0 or 1', String(v));
+      m.labels[i] = v;
+    }
+    m.rowWeight = stateFloats(KNN_KIND, o, 'rowWeight', nt);
+    m.background = backgroundFromJson(o.background, d, KNN_KIND);
+    return m;
+  }
+}
+
+const SEARCH: Record<string, ParamRange> = {
+  k: { type: 'int', min: 3, max: 101, log: true },
+  weights: { type: 'choice', values: ['uniform', 'distance'] },
+};
+
+export const knnSpec: ModelSpec<KnnParams> = {
+  kind: KNN_KIND,
+  label: 'k-nearest neighbours',
+  defaults: DEFAULTS,
+  searchSpace: SEARCH,
+  create: (params) => new KNeighborsClassifier(params),
+  fromState: (state) => KNeighborsClassifier.fromState(state),
+};

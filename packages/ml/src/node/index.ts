@@ -1,0 +1,7 @@
+/**
+ * `@aquaops/ml/node`: the Node-only additions to the engine — today the worker-thread backend
+ * that runs gradient-boosting training on several cores. Kept out of the main entry point so the
+ * engine itself stays free of `node:*` imports and runs in a browser.
+ */
+export type { WorkerExecutorOptions } from './worker-executor.js';
+export { defaultThreads, workerExecutorFactory } from './worker-executor.js';
