@@ -12,6 +12,7 @@ export default defineConfig({
       'apps/*/src/**/*.test.ts',
       'apps/*/src/**/*.test.tsx',
       'apps/*/e2e/**/*.test.ts',
+      'bench/**/*.test.ts',
     ],
     pool: 'forks',
     maxWorkers: 2,

@@ -22,7 +22,10 @@ export interface ValidateBenchResult {
   readonly bytes: number;
   readonly generateSeconds: number;
   readonly validateSeconds: number;
+  /** CPU time (user + system) of the validation: the load-independent figure on a shared machine. */
+  readonly validateCpuSeconds: number;
   readonly rowsPerSecond: number;
+  readonly rowsPerCpuSecond: number;
   readonly megabytesPerSecond: number;
   /** Peak resident set size of the process during validation, in MB (sampled every 50 ms). */
   readonly peakRssMb: number;
@@ -50,6 +53,7 @@ export async function runValidateBench(opts: ValidateBenchOptions = {}): Promise
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 50);
   const t2 = performance.now();
+  const cpu0 = process.cpuUsage();
   let report: Awaited<ReturnType<typeof validateCsv>>;
   try {
     report = await validateCsv(file, schema, {
@@ -62,6 +66,8 @@ export async function runValidateBench(opts: ValidateBenchOptions = {}): Promise
     clearInterval(timer);
   }
   const t3 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
   peak = Math.max(peak, process.memoryUsage().rss);
   const secs = (t3 - t2) / 1000;
   if (!opts.keep) rmSync(dir, { recursive: true, force: true });
@@ -70,7 +76,9 @@ export async function runValidateBench(opts: ValidateBenchOptions = {}): Promise
     bytes,
     generateSeconds: (t1 - t0) / 1000,
     validateSeconds: secs,
+    validateCpuSeconds: cpuSecs,
     rowsPerSecond: report.rows.read / secs,
+    rowsPerCpuSecond: report.rows.read / cpuSecs,
     megabytesPerSecond: bytes / 1e6 / secs,
     peakRssMb: peak / 2 ** 20,
     rssBeforeMb: rssBefore / 2 ** 20,
@@ -82,10 +90,12 @@ export async function runValidateBench(opts: ValidateBenchOptions = {}): Promise
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const rows = Number(process.argv[2] ?? 1_000_000);
+  console.log(`load average before: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   const r = await runValidateBench({ rows, onLog: (l) => console.log(l) });
   console.log(
     `validated ${r.rows} rows (${(r.bytes / 1e6).toFixed(1)} MB) in ${r.validateSeconds.toFixed(2)} s: ` +
-      `${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s, ${r.megabytesPerSecond.toFixed(1)} MB/s; ` +
+      `${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s, ${r.megabytesPerSecond.toFixed(1)} MB/s wall; ` +
+      `${r.validateCpuSeconds.toFixed(2)} s CPU = ${Math.round(r.rowsPerCpuSecond).toLocaleString('en-US')} rows/CPU-s; ` +
       `RSS ${r.rssBeforeMb.toFixed(0)} MB before, peak ${r.peakRssMb.toFixed(0)} MB; status ${r.status}`,
   );
 }

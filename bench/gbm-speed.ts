@@ -36,7 +36,11 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
-export async function runGbmSpeedBench(opts: { rows: number; testRows: number; threads: number }): Promise<GbmSpeedResult> {
+export async function runGbmSpeedBench(opts: {
+  rows: number;
+  testRows: number;
+  threads: number;
+}): Promise<GbmSpeedResult> {
   const loadBefore = loadavg()[0] ?? 0;
   const train = syntheticPotability(opts.rows, 7);
   const test = syntheticPotability(opts.testRows, 8);
@@ -49,7 +53,7 @@ export async function runGbmSpeedBench(opts: { rows: number; testRows: number; t
 
   // Batch: best of three passes (the first also warms the JIT).
   let best = Number.POSITIVE_INFINITY;
-  let proba = new Float64Array(0);
+  let proba: Float64Array = new Float64Array(0);
   for (let r = 0; r < 3; r++) {
     const t = performance.now();
     proba = model.predictProba(test.X);
@@ -127,7 +131,11 @@ async function main(): Promise<void> {
     ['train time (incl. binning)', `${r.trainSeconds.toFixed(2)} s`, lgbTrain],
     ['test ROC-AUC (true logit)', `${r.testAuc.toFixed(4)} (${r.oracleAuc.toFixed(4)})`, '0.82-0.83'],
     ['batch predict', `${Math.round(r.batchRowsPerSecond).toLocaleString('en-US')} rows/s`, '544k rows/s'],
-    ['single row p50 / p99', `${r.singleRowP50Us.toFixed(1)} / ${r.singleRowP99Us.toFixed(1)} µs`, 'target p99 <= 20 µs'],
+    [
+      'single row p50 / p99',
+      `${r.singleRowP50Us.toFixed(1)} / ${r.singleRowP99Us.toFixed(1)} µs`,
+      'target p99 <= 20 µs',
+    ],
     ['TreeSHAP', `${r.shapUsPerRow.toFixed(1)} µs/row`, 'target <= 100 µs/row'],
     ['load avg (1 min) before / after', `${r.loadBefore.toFixed(2)} / ${r.loadAfter.toFixed(2)}`, ''],
   ];

@@ -67,7 +67,11 @@ export function sha256Hex(bytes: Uint8Array): string {
  * Parses the potability CSV bytes (CRLF or LF, empty field = missing feature). With
  * `expectedSha256` set, other bytes are refused before parsing.
  */
-export function parsePotabilityCsv(bytes: Uint8Array, expectedSha256?: string, source = 'water_potability.csv'): Potability {
+export function parsePotabilityCsv(
+  bytes: Uint8Array,
+  expectedSha256?: string,
+  source = 'water_potability.csv',
+): Potability {
   const sha = sha256Hex(bytes);
   if (expectedSha256 !== undefined && sha !== expectedSha256) {
     throw new BenchInputError(
@@ -167,7 +171,10 @@ export function parseFolds(json: string, data: Potability, source = 'folds.json'
 
 export function loadFolds(foldsPath: string, data: Potability): Fold[] {
   if (!existsSync(foldsPath)) {
-    throw new BenchInputError(`${foldsPath} does not exist.`, 'Run from the repository root with ../shared next to it.');
+    throw new BenchInputError(
+      `${foldsPath} does not exist.`,
+      'Run from the repository root with ../shared next to it.',
+    );
   }
   return parseFolds(readFileSync(foldsPath, 'utf8'), data, foldsPath);
 }

@@ -50,8 +50,7 @@ export interface QualityRun {
 
 /** Default and tuned variant per family, plus a 500-tree forest row like the Python RF500. */
 export function buildVariants(catalog: ModelCatalog, inventory: FamilyInventory, only?: readonly string[]): Variant[] {
-  const chosen =
-    only === undefined ? inventory.available : inventory.available.filter((f) => only.includes(f.id));
+  const chosen = only === undefined ? inventory.available : inventory.available.filter((f) => only.includes(f.id));
   const out: Variant[] = [];
   for (const family of chosen) {
     out.push({ id: family.id, family, kind: 'default', config: familyConfig(family, {}) });
@@ -105,7 +104,10 @@ function makePool(data: QualityData, catalog: ModelCatalog, folds: readonly Fold
     tune: options.tune,
   };
   const script = fileURLToPath(new URL('./quality-worker.mjs', import.meta.url));
-  return workerPool<QualityTask, QualityOutcome>(script, init, options.workers) as TaskPool<QualityTask, QualityOutcome>;
+  return workerPool<QualityTask, QualityOutcome>(script, init, options.workers) as TaskPool<
+    QualityTask,
+    QualityOutcome
+  >;
 }
 
 export async function runQualityBench(

@@ -37,6 +37,8 @@ export interface SpeedSizes {
   readonly forestRows: number;
   readonly forestTestRows: number;
   readonly forestTrees: number;
+  /** Rows the forest bench explains to time TreeSHAP. */
+  readonly forestShapRows: number;
   readonly threads: number;
 }
 
@@ -46,6 +48,7 @@ export const FULL_SIZES: SpeedSizes = {
   forestRows: 100_000,
   forestTestRows: 200_000,
   forestTrees: 100,
+  forestShapRows: 200,
   threads: 2,
 };
 
@@ -55,6 +58,7 @@ export const SMOKE_SIZES: SpeedSizes = {
   forestRows: 5_000,
   forestTestRows: 5_000,
   forestTrees: 10,
+  forestShapRows: 20,
   threads: 2,
 };
 
@@ -92,15 +96,23 @@ const fmt = (v: number | undefined, digits: number, unit = ''): string =>
   v === undefined || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(digits)}${unit}`;
 const fmtRate = (v: number | undefined): string =>
   v === undefined || !Number.isFinite(v) ? 'n/a' : `${Math.round(v / 1000).toLocaleString('en-US')}k rows/s`;
-const ratio = (ours: number | undefined, base: number | undefined): string =>
+const ratioOf = (ours: number | undefined, base: number | undefined): string =>
   ours === undefined || base === undefined || !Number.isFinite(ours) || !Number.isFinite(base) || base === 0
     ? 'n/a'
     : `${(ours / base).toFixed(2)}×`;
+const diffOf = (ours: number | undefined, base: number | undefined): string =>
+  ours === undefined || base === undefined ? 'n/a' : `${ours - base >= 0 ? '+' : ''}${(ours - base).toFixed(4)}`;
+/** Ratios against the baseline only mean something at the baseline's own data size. */
+const comparers = (full: boolean) => ({
+  ratio: full ? ratioOf : () => 'n/a (size)',
+  diff: full ? diffOf : () => 'n/a (size)',
+});
 const judge = (judged: boolean, ours: number | undefined, ok: (v: number) => boolean): boolean | undefined =>
   judged && ours !== undefined && Number.isFinite(ours) ? ok(ours) : undefined;
 
 /** The GBM targets of the issue, judged only at the full 1M-row size. */
 export function gbmChecks(raw: unknown, refs: readonly ScaleReference[], full: boolean): SpeedCheck[] {
+  const { ratio, diff } = comparers(full);
   const lgb = findScale(refs, 'LightGBM', 1_000_000);
   const train = numField(raw, 'trainSeconds', 'trainS');
   const auc = numField(raw, 'testAuc');
@@ -122,7 +134,7 @@ export function gbmChecks(raw: unknown, refs: readonly ScaleReference[], full: b
       name: 'GBM test ROC-AUC',
       baseline: `LightGBM ${fmt(lgb?.testAuc, 4)}`,
       ours: `${fmt(auc, 4)} (true logit ${fmt(numField(raw, 'oracleAuc'), 4)})`,
-      ratio: auc === undefined || lgb === undefined ? 'n/a' : `${auc - lgb.testAuc >= 0 ? '+' : ''}${(auc - lgb.testAuc).toFixed(4)}`,
+      ratio: diff(auc, lgb?.testAuc),
       target: `≥ LightGBM − 0.005 = ${fmt(lgb === undefined ? undefined : lgb.testAuc - 0.005, 4)}`,
       met: judge(full && lgb !== undefined, auc, (v) => v >= (lgb as ScaleReference).testAuc - 0.005),
     },
@@ -155,11 +167,13 @@ export function gbmChecks(raw: unknown, refs: readonly ScaleReference[], full: b
 
 /** The random-forest target (100 trees, 100k rows, faster than scikit-learn) plus context rows. */
 export function forestChecks(raw: unknown, refs: readonly ScaleReference[], full: boolean): SpeedCheck[] {
+  const { ratio, diff } = comparers(full);
   const rf = findScale(refs, 'sklearn-RF', 100_000);
   const train = numField(raw, 'trainSeconds', 'trainS');
   const auc = numField(raw, 'testAuc');
   const batch = numField(raw, 'batchRowsPerSecond', 'batchRowsPerS');
   const p99 = numField(raw, 'singleRowP99Us');
+  const shap = numField(raw, 'shapUsPerRow');
   const skP99Us = rf === undefined ? undefined : rf.singleRowP99Ms * 1000;
   return [
     {
@@ -174,7 +188,7 @@ export function forestChecks(raw: unknown, refs: readonly ScaleReference[], full
       name: 'RF test ROC-AUC',
       baseline: `scikit-learn ${fmt(rf?.testAuc, 4)}`,
       ours: fmt(auc, 4),
-      ratio: auc === undefined || rf === undefined ? 'n/a' : `${auc - rf.testAuc >= 0 ? '+' : ''}${(auc - rf.testAuc).toFixed(4)}`,
+      ratio: diff(auc, rf?.testAuc),
       target: '(context)',
       met: undefined,
     },
@@ -191,6 +205,14 @@ export function forestChecks(raw: unknown, refs: readonly ScaleReference[], full
       baseline: `scikit-learn ${fmt(skP99Us, 0, ' µs')}`,
       ours: fmt(p99, 1, ' µs'),
       ratio: ratio(p99, skP99Us),
+      target: '(context)',
+      met: undefined,
+    },
+    {
+      name: 'RF TreeSHAP',
+      baseline: 'n/a',
+      ours: fmt(shap, 1, ' µs/row'),
+      ratio: 'n/a',
       target: '(context)',
       met: undefined,
     },
@@ -243,8 +265,8 @@ export async function runSpeedBench(options: SpeedRunOptions): Promise<SpeedSect
     'random-forest',
     new URL('forest-speed.ts', dir),
     'runForestSpeedBench',
-    { rows: s.forestRows, testRows: s.forestTestRows, trees: s.forestTrees, threads: s.threads },
-    `${s.forestRows.toLocaleString('en-US')} train / ${s.forestTestRows.toLocaleString('en-US')} test rows, ${s.forestTrees} trees, ${s.threads} threads`,
+    { rows: s.forestRows, testRows: s.forestTestRows, trees: s.forestTrees, shapRows: s.forestShapRows },
+    `${s.forestRows.toLocaleString('en-US')} train / ${s.forestTestRows.toLocaleString('en-US')} test rows, ${s.forestTrees} trees`,
     (raw) => forestChecks(raw, options.refs, options.full),
   );
   return [gbm, forest];

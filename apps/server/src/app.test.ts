@@ -1,8 +1,16 @@
 /** End-to-end tests of the HTTP API through `inject()`: predictions, validation, feedback, models, admin, health. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, GOOD_SAMPLE, SIGNATURE, type TestServer, testServer } from './testing/fixtures.js';
 
 let srv: TestServer | undefined;
+/** One app for the read-only validation cases (keeps the file fast). */
+let shared: TestServer | undefined;
+beforeAll(async () => {
+  shared = await testServer();
+});
+afterAll(async () => {
+  await shared?.app.close();
+});
 afterEach(async () => {
   await srv?.app.close();
   srv = undefined;
@@ -61,8 +69,7 @@ describe('POST /api/v1/predict', () => {
     ['absent feature', Object.fromEntries(Object.entries(GOOD_SAMPLE).filter(([k]) => k !== 'Solids')), '/Solids'],
     ['boolean', { ...GOOD_SAMPLE, Hardness: true }, '/Hardness'],
   ])('rejects %s with a field-level 400', async (_name, body, path) => {
-    srv = await testServer();
-    const res = await post(srv, '/api/v1/predict', body);
+    const res = await post(shared!, '/api/v1/predict', body);
     expect(res.statusCode).toBe(400);
     const e = res.json();
     expect(e.code).toBe('AQUAOPS_E_VALIDATION');

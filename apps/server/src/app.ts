@@ -19,9 +19,12 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { OpsSource } from './adapters/registry.js';
 import type { ServerConfig } from './config.js';
 import { errorBody, errorHandler } from './errors.js';
 import { adminRoutes } from './features/admin/routes.js';
+import { batchRoutes } from './features/batch/routes.js';
+import { BatchService } from './features/batch/service.js';
 import { AdminService } from './features/admin/service.js';
 import { feedbackRoutes } from './features/feedback/routes.js';
 import { FeedbackService } from './features/feedback/service.js';
@@ -31,6 +34,8 @@ import { KserveService } from './features/kserve/service.js';
 import { createMetrics, type ServerMetrics } from './features/metrics/metrics.js';
 import { metricsRoutes } from './features/metrics/routes.js';
 import { modelsRoutes } from './features/models/routes.js';
+import { opsRoutes } from './features/ops/routes.js';
+import { OpsService } from './features/ops/service.js';
 import { ModelsService } from './features/models/service.js';
 import { predictRoutes } from './features/predict/routes.js';
 import { PredictService } from './features/predict/service.js';
@@ -46,6 +51,8 @@ export interface AppDeps {
   readonly admin?: ModelAdmin;
   readonly sink: PredictionSink;
   readonly feedback: FeedbackStore;
+  /** Prediction aggregates, artifacts and alias audit for the operations routes; absent = those routes 404. */
+  readonly ops?: OpsSource;
   /** Where JSON logs go (default stdout); tests pass a stream to inspect them. */
   readonly logStream?: NodeJS.WritableStream;
   /** Default true; tests building many apps may turn process metrics off. */
@@ -172,6 +179,8 @@ export async function buildApp(deps: AppDeps, config: ServerConfig): Promise<Ser
   healthRoutes(app, manager);
   metricsRoutes(app, metrics);
   kserveRoutes(app, new KserveService(manager, predict), manager);
+  await batchRoutes(app, new BatchService({ metrics, log: predictionLog }), manager, config);
+  opsRoutes(app, new OpsService(deps.ops, manager, metrics));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return { app, manager, predictionLog, metrics };

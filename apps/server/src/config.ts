@@ -34,6 +34,8 @@ export interface ServerConfig {
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes: number;
   readonly maxRows: number;
+  /** Batch scoring (`/api/v1/predict/batch`): most rows per upload, most bytes, and which rows are logged. */
+  readonly batch: { readonly maxRows: number; readonly bodyLimitBytes: number; readonly logEvery: number };
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   readonly logLevel: LogLevel;
   readonly predictionLog: {
@@ -57,6 +59,9 @@ const KEYS = {
   corsOrigins: 'AQUAOPS_CORS_ORIGINS',
   bodyLimitBytes: 'AQUAOPS_BODY_LIMIT_BYTES',
   maxRows: 'AQUAOPS_MAX_ROWS',
+  batchMaxRows: 'AQUAOPS_BATCH_MAX_ROWS',
+  batchBodyLimitBytes: 'AQUAOPS_BATCH_BODY_LIMIT_BYTES',
+  batchLogEvery: 'AQUAOPS_BATCH_LOG_EVERY',
   rateLimitMax: 'AQUAOPS_RATE_LIMIT_MAX',
   rateLimitWindowMs: 'AQUAOPS_RATE_LIMIT_WINDOW_MS',
   logLevel: 'AQUAOPS_LOG_LEVEL',
@@ -70,7 +75,7 @@ type Key = keyof typeof KEYS;
 export const DEFAULT_CONFIG: ServerConfig = {
   port: 8000,
   host: '127.0.0.1',
-  storeUrl: 'sqlite:.aquaops/aquaops.db',
+  storeUrl: 'sqlite:.aquaops/registry.db',
   artifactDir: '.aquaops/artifacts',
   modelName: 'potability',
   modelRef: 'champion',
@@ -79,6 +84,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   corsOrigins: [],
   bodyLimitBytes: 1_048_576,
   maxRows: 1000,
+  batch: { maxRows: 1_000_000, bodyLimitBytes: 512 * 1_048_576, logEvery: 100 },
   rateLimit: { max: 600, windowMs: 60_000 },
   logLevel: 'info',
   predictionLog: { capacity: 10_000, batchSize: 500, flushIntervalMs: 1000 },
@@ -260,6 +266,11 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     corsOrigins,
     bodyLimitBytes: int('bodyLimitBytes', DEFAULT_CONFIG.bodyLimitBytes, 1024, 100 * 1_048_576),
     maxRows: int('maxRows', DEFAULT_CONFIG.maxRows, 1, 100_000),
+    batch: {
+      maxRows: int('batchMaxRows', DEFAULT_CONFIG.batch.maxRows, 1, 100_000_000),
+      bodyLimitBytes: int('batchBodyLimitBytes', DEFAULT_CONFIG.batch.bodyLimitBytes, 1024, 16 * 1024 * 1_048_576),
+      logEvery: int('batchLogEvery', DEFAULT_CONFIG.batch.logEvery, 0, 1_000_000_000),
+    },
     rateLimit: {
       max: int('rateLimitMax', DEFAULT_CONFIG.rateLimit.max, 1, 1_000_000),
       windowMs: int('rateLimitWindowMs', DEFAULT_CONFIG.rateLimit.windowMs, 100, 86_400_000),

@@ -2,10 +2,21 @@
  * Process entry of the API server: reads and validates the configuration once, builds the app on
  * the given boundary implementations, listens, and shuts down gracefully on SIGTERM/SIGINT
  * (stop accepting, let in-flight requests finish, flush the prediction log) with a hard deadline.
- * The registry-backed ModelSource/PredictionSink/FeedbackStore are passed in by the caller; until
- * they are wired, the in-memory ones are used and the server stays unready until a model appears.
+ * By default the boundaries are the registry-backed ones, opened from the configured store URL
+ * and artifact directory (the CLI's defaults, relative to the working directory) and closed on
+ * shutdown; tests pass in-memory ones instead.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { AquaopsError } from '@aquaops/contracts';
+import { FsArtifactStore, ModelRegistry, openStore, parseStoreUrl, type RegistryStore } from '@aquaops/registry';
+import {
+  RegistryFeedbackStore,
+  RegistryModelAdmin,
+  RegistryModelSource,
+  RegistryOpsSource,
+  RegistryPredictionSink,
+} from './adapters/registry.js';
 import { type AppDeps, buildApp, type ServerApp } from './app.js';
 import { loadConfig, type ServerConfig } from './config.js';
 import { InMemoryFeedbackStore, InMemoryModelSource, InMemoryPredictionSink } from './model/memory.js';
@@ -19,6 +30,38 @@ export interface RunningServer extends ServerApp {
 export function inMemoryDeps(): AppDeps {
   const source = new InMemoryModelSource();
   return { source, admin: source, sink: new InMemoryPredictionSink(), feedback: new InMemoryFeedbackStore() };
+}
+
+export interface RegistryDeps {
+  readonly deps: AppDeps;
+  readonly store: RegistryStore;
+  readonly registry: ModelRegistry;
+}
+
+/** Resolves a store URL against `cwd` (relative SQLite paths) and creates the SQLite file's directory. */
+export function resolveStoreUrl(url: string, cwd: string = process.cwd()): string {
+  const loc = parseStoreUrl(url);
+  if (loc.kind !== 'sqlite') return url;
+  const file = path.resolve(cwd, loc.file);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  return `sqlite:${file}`;
+}
+
+/** Opens the registry named by the config and builds every boundary on it; close `store` when done. */
+export async function registryDeps(
+  config: Pick<ServerConfig, 'storeUrl' | 'artifactDir'>,
+  cwd: string = process.cwd(),
+): Promise<RegistryDeps> {
+  const store = await openStore(resolveStoreUrl(config.storeUrl, cwd));
+  const registry = new ModelRegistry(store, new FsArtifactStore(path.resolve(cwd, config.artifactDir)));
+  const deps: AppDeps = {
+    source: new RegistryModelSource(registry),
+    admin: new RegistryModelAdmin(registry),
+    sink: new RegistryPredictionSink(store),
+    feedback: new RegistryFeedbackStore(store),
+    ops: new RegistryOpsSource(registry),
+  };
+  return { deps, store, registry };
 }
 
 export async function startServer(deps: AppDeps, config: ServerConfig): Promise<RunningServer> {
@@ -41,10 +84,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
 }
 
 /** Runs until SIGTERM/SIGINT; returns the process exit code. */
-export async function main(
-  env: Readonly<Record<string, string | undefined>>,
-  deps: AppDeps = inMemoryDeps(),
-): Promise<number> {
+export async function main(env: Readonly<Record<string, string | undefined>>, given?: AppDeps): Promise<number> {
   let config: ServerConfig;
   try {
     config = loadConfig({ env });
@@ -55,14 +95,39 @@ export async function main(
     );
     return 2;
   }
-  const server = await startServer(deps, config);
+  let deps = given;
+  let store: RegistryStore | undefined;
+  if (deps === undefined) {
+    try {
+      const opened = await registryDeps(config);
+      deps = opened.deps;
+      store = opened.store;
+    } catch (err) {
+      const e = err as AquaopsError;
+      process.stderr.write(
+        `aquaops-server: cannot open the registry: ${e.message}\n${e instanceof AquaopsError && e.hint !== undefined ? `hint: ${e.hint}\n` : ''}`,
+      );
+      return 1;
+    }
+  }
+  let server: RunningServer;
+  try {
+    server = await startServer(deps, config);
+  } catch (err) {
+    await store?.close();
+    throw err;
+  }
   server.app.log.info({ url: server.url, model: config.modelName, ref: config.modelRef }, 'aquaops server listening');
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       server.app.log.info({ signal }, 'shutting down');
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      void server.stop().then(resolve);
+      // The store closes only after the prediction log has flushed into it.
+      void server
+        .stop()
+        .then(() => store?.close())
+        .then(resolve, resolve);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);

@@ -30,6 +30,15 @@ export {
   V2ReadySchema,
   V2TensorSchema,
 } from './api/index.js';
+export {
+  AliasHistorySchema,
+  ArtifactParamsSchema,
+  OpsPredictionsQuerySchema,
+  OpsPredictionsSchema,
+  OpsSummaryQuerySchema,
+  OpsSummarySchema,
+} from './api/index.js';
+export type { AliasHistory, OpsPredictions, OpsSummary } from './api/index.js';
 export type {
   AliasRequest,
   ErrorBody,

@@ -6,6 +6,7 @@
 import { gaussianNbSpec } from './bayes/gaussian-nb.js';
 import { qdaSpec } from './bayes/qda.js';
 import { type AnyModelSpec, type ModelCatalog, createCatalog } from './catalog.js';
+import { extraTreesSpec, randomForestSpec } from './forest/forest.js';
 import { gbmSpec } from './gbm/gbm.js';
 import { knnSpec } from './knn/knn.js';
 import { logisticRegressionSpec } from './linear/logistic.js';
@@ -13,6 +14,8 @@ import { svmSpec } from './svm/svm.js';
 
 export const defaultModelSpecs: readonly AnyModelSpec[] = [
   gbmSpec,
+  randomForestSpec,
+  extraTreesSpec,
   logisticRegressionSpec,
   knnSpec,
   svmSpec,

@@ -33,6 +33,14 @@ export type {
 } from './model.js';
 export type { Tree, TreeJson } from './tree/tree.js';
 export { nodeCount, predictTreeColumnMajor, predictTreeRow, treeFromJson, treeToJson } from './tree/tree.js';
+export {
+  ensembleExpectedValue,
+  ensembleShap,
+  ensembleShapRow,
+  treeDepth,
+  treeExpectedValue,
+  treeShapRow,
+} from './tree/shap.js';
 
 // metrics
 export type { BootstrapInterval, BootstrapOptions, MetricFn } from './metrics/bootstrap.js';
@@ -141,3 +149,30 @@ export {
 } from './ensemble/ensemble.js';
 export type { KernelShapOptions } from './explain/kernel-shap.js';
 export { DEFAULT_BACKGROUND_ROWS, kernelShap, sampleBackground } from './explain/kernel-shap.js';
+
+// gradient boosting (worker-thread backend: @aquaops/ml/node)
+export type { GbmClassWeight, GbmParams } from './gbm/params.js';
+export { gbmDefaults, gbmSearchSpace, resolveGbmParams } from './gbm/params.js';
+export type { GbmEvalHistory, GbmState } from './gbm/gbm.js';
+export { GradientBoostingClassifier, gbmSpec } from './gbm/gbm.js';
+export type { GbmBuffers, GbmExecutor, GbmExecutorFactory } from './gbm/kernels.js';
+export { serialExecutor } from './gbm/kernels.js';
+
+// random forests and extra-trees
+export type { ForestClassWeight, ForestParams, MaxFeatures } from './forest/params.js';
+export {
+  extraTreesDefaults,
+  extraTreesSearchSpace,
+  featuresPerSplit,
+  randomForestDefaults,
+  randomForestSearchSpace,
+  resolveForestParams,
+} from './forest/params.js';
+export type { ForestKind, ForestState, OobScore } from './forest/forest.js';
+export {
+  ExtraTreesClassifier,
+  extraTreesSpec,
+  ForestClassifier,
+  RandomForestClassifier,
+  randomForestSpec,
+} from './forest/forest.js';

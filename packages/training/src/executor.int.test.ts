@@ -10,7 +10,13 @@ describe('worker-pool executor', () => {
     const data = { X: d.X, y: d.y, folds };
     const tasks: TrialTask[] = [
       { id: 1, config: { kind: 'gbm', params: { numIterations: 20 } }, fromFold: 0, toFold: 3, wantOof: true },
-      { id: 2, config: { kind: 'pipeline', params: { steps: [{ kind: 'simple-imputer' }], model: { kind: 'gaussian-nb' } } }, fromFold: 1, toFold: 3, wantOof: true },
+      {
+        id: 2,
+        config: { kind: 'pipeline', params: { steps: [{ kind: 'simple-imputer' }], model: { kind: 'gaussian-nb' } } },
+        fromFold: 1,
+        toFold: 3,
+        wantOof: true,
+      },
       { id: 3, config: { kind: 'gbm', params: { numLeaves: -5 } }, fromFold: 0, toFold: 1, wantOof: false },
     ];
     const local = await inProcessExecutor(data, defaultCatalog(), { name: 'roc_auc' }).run(tasks);

@@ -12,22 +12,25 @@ export interface Family {
   readonly id: string;
   readonly label: string;
   readonly preprocess: readonly ComponentConfig[];
-  /** Tie-break order for equal cost: lower = simpler. */
+  /**
+   * Rank for the one-standard-error rule: lower = simpler, i.e. cheaper to serve and explained
+   * exactly (linear SHAP, TreeSHAP) rather than by sampling (KernelSHAP for kNN, SVM, QDA, NB).
+   */
   readonly simplicity: number;
 }
 
 const impute: ComponentConfig = { kind: 'simple-imputer', params: { strategy: 'median' } };
 const scale: ComponentConfig = { kind: 'standard-scaler' };
 
-/** Every family the engine ships, simplest first. */
+/** Every family the engine ships, simplest first (see `simplicity`). */
 export const ALL_FAMILIES: readonly Family[] = [
-  { id: 'gaussian-nb', label: 'Gaussian naive Bayes', preprocess: [impute], simplicity: 1 },
-  { id: 'logistic-regression', label: 'Logistic regression', preprocess: [impute, scale], simplicity: 2 },
-  { id: 'qda', label: 'Quadratic discriminant analysis', preprocess: [impute, scale], simplicity: 3 },
-  { id: 'knn', label: 'k-nearest neighbours', preprocess: [impute, scale], simplicity: 4 },
-  { id: 'gbm', label: 'Histogram gradient boosting', preprocess: [], simplicity: 5 },
-  { id: 'random-forest', label: 'Random forest', preprocess: [], simplicity: 6 },
-  { id: 'extra-trees', label: 'Extra-trees', preprocess: [], simplicity: 7 },
+  { id: 'logistic-regression', label: 'Logistic regression', preprocess: [impute, scale], simplicity: 1 },
+  { id: 'gbm', label: 'Histogram gradient boosting', preprocess: [], simplicity: 2 },
+  { id: 'random-forest', label: 'Random forest', preprocess: [], simplicity: 3 },
+  { id: 'extra-trees', label: 'Extra-trees', preprocess: [], simplicity: 4 },
+  { id: 'gaussian-nb', label: 'Gaussian naive Bayes', preprocess: [impute], simplicity: 5 },
+  { id: 'qda', label: 'Quadratic discriminant analysis', preprocess: [impute, scale], simplicity: 6 },
+  { id: 'knn', label: 'k-nearest neighbours', preprocess: [impute, scale], simplicity: 7 },
   { id: 'svm', label: 'Support vector machine (RBF)', preprocess: [impute, scale], simplicity: 8 },
 ];
 

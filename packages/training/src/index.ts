@@ -19,3 +19,7 @@ export type { TrainData, TrainOptions, TrainProgress, TrainResult } from './trai
 export { trainModels } from './train.js';
 export type { TrialOutcome, TrialTask } from './trial.js';
 export { runTrial } from './trial.js';
+export type { BundleContext, BundleMeta, ModelBundle, RegisterBundleResult } from './bundle.js';
+export { buildBundle, readBundle, registerBundle, writeBundle } from './bundle.js';
+export type { EvaluateOptions } from './evaluate.js';
+export { evaluateBundle } from './evaluate.js';

@@ -37,6 +37,7 @@ describe('runTrainingJob', () => {
     expect(first.promotion?.alias).toBe('champion');
     const run = await store.getRun(first.runId);
     expect(run?.status).toBe('finished');
+    expect((run?.summary as { selection?: { rule?: string } }).selection?.rule).toMatch(/one standard error/);
     expect(run?.trials.length).toBe(first.result.trials.length);
     expect(run?.data.version).toBe(first.dataVersion);
     expect(run?.testMetrics.roc_auc?.lower).toBeLessThanOrEqual(run?.testMetrics.roc_auc?.value ?? 0);
@@ -47,7 +48,14 @@ describe('runTrainingJob', () => {
     const loaded = loadModel(new TextDecoder().decode(bytes), defaultCatalog());
     const Xte = first.result.test.proba;
     expect(Xte.length).toBe(first.result.split.testRows.length);
-    for (const name of ['signature.json', 'profile.json', 'evaluation.json', 'model-card.md', 'roc.svg', 'confusion.svg']) {
+    for (const name of [
+      'signature.json',
+      'profile.json',
+      'evaluation.json',
+      'model-card.md',
+      'roc.svg',
+      'confusion.svg',
+    ]) {
       expect((await registry.loadArtifact('water-potability', 1, name)).length).toBeGreaterThan(50);
     }
     expect(loaded.nFeatures).toBe(9);

@@ -10,12 +10,11 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { AquaopsError } from '@aquaops/contracts';
 import { type DatasetSchema, loadDataset, loadSchema, md5File, signatureFromSchema } from '@aquaops/data';
-import { type ModelCatalog, saveModel } from '@aquaops/ml';
+import type { ModelCatalog } from '@aquaops/ml';
 import {
   type ArtifactStore,
   type JsonObject,
   type MetricWithCi,
-  ModelRegistry,
   type ModelVersion,
   type PromotionDecision,
   type PromotionPolicy,
@@ -23,7 +22,7 @@ import {
   RunTracker,
   type TrialRecord as RunTrial,
 } from '@aquaops/registry';
-import { evaluationReport, modelCard, reportSvgs } from './report.js';
+import { type ModelBundle, buildBundle, registerBundle, writeBundle } from './bundle.js';
 import { type TrainOptions, type TrainResult, trainModels } from './train.js';
 
 export interface TrainJobOptions extends TrainOptions {
@@ -43,6 +42,10 @@ export interface TrainJobOptions extends TrainOptions {
   /** The data is synthetic (sample generator) — said in the model card and tags. */
   readonly synthetic?: boolean;
   readonly runName?: string;
+  /** A separate held-out CSV (same schema); default: hold out `testFraction` of the data. */
+  readonly testFile?: string;
+  /** Also write the model bundle to this directory. */
+  readonly outDir?: string;
 }
 
 export interface TrainJobResult {
@@ -50,6 +53,7 @@ export interface TrainJobResult {
   readonly result: TrainResult;
   readonly dataVersion: string;
   readonly schema: DatasetSchema;
+  readonly bundle?: ModelBundle;
   readonly version?: ModelVersion;
   readonly promotion?: PromotionDecision;
 }
@@ -82,6 +86,10 @@ export async function runTrainingJob(catalog: ModelCatalog, options: TrainJobOpt
   const schema = await loadSchema(options.schema ?? 'water-potability');
   const dataset = await loadDataset(options.dataFile, schema);
   const dataVersion = await md5File(options.dataFile);
+  const testData =
+    options.testFile === undefined
+      ? undefined
+      : { set: await loadDataset(options.testFile, schema), version: await md5File(options.testFile) };
   const tracker = new RunTracker(options.store);
   const run = await tracker.start({
     name: options.runName ?? `train ${basename(options.dataFile)}`,
@@ -91,7 +99,16 @@ export async function runTrainingJob(catalog: ModelCatalog, options: TrainJobOpt
   });
   let result: TrainResult;
   try {
-    result = await trainModels({ X: dataset.X, y: dataset.y, featureNames: dataset.featureNames }, catalog, options);
+    result = await trainModels(
+      {
+        X: dataset.X,
+        y: dataset.y,
+        featureNames: dataset.featureNames,
+        ...(testData === undefined ? {} : { test: { X: testData.set.X, y: testData.set.y } }),
+      },
+      catalog,
+      options,
+    );
   } catch (err) {
     await tracker.fail(run.id, err, options.signal?.aborted === true ? 'interrupted' : 'failed');
     throw err;
@@ -129,80 +146,79 @@ export async function runTrainingJob(catalog: ModelCatalog, options: TrainJobOpt
     total: result.durations.totalMs,
   };
   if (result.interrupted) {
-    await tracker.fail(run.id, new AquaopsError('AQUAOPS_E_TRAIN_INTERRUPTED', 'interrupted by the user; finished trials kept'), 'interrupted');
+    await tracker.fail(
+      run.id,
+      new AquaopsError('AQUAOPS_E_TRAIN_INTERRUPTED', 'interrupted by the user; finished trials kept'),
+      'interrupted',
+    );
     return { runId: run.id, result, dataVersion, schema };
   }
-  await tracker.finish(run.id, { testMetrics, durations });
-  if (options.register === false) return { runId: run.id, result, dataVersion, schema };
+  const summary = {
+    selection: {
+      rule: result.selection.rule,
+      metric: result.metric,
+      bestTrial: result.selection.bestTrialId,
+      chosenTrial: result.selection.chosenTrialId,
+      candidates: result.selection.candidates.map((c) => ({ ...c })),
+    },
+    chosen: {
+      family: result.chosen.family,
+      params: result.chosen.params,
+      cvMean: result.chosen.mean,
+      cvStd: result.chosen.std,
+    },
+    modelConfig: result.modelConfig,
+    threshold: {
+      value: result.threshold.threshold,
+      criterion: result.threshold.criterion.kind,
+      oofValue: result.threshold.value,
+    },
+    calibration: {
+      method: result.calibration.method,
+      applied: result.calibration.applied,
+      reason: result.calibration.reason,
+    },
+    split: {
+      trainRows: result.split.trainRows.length,
+      testRows: result.split.testRows.length,
+      separateTest: result.split.separateTest,
+    },
+    threads: result.threads,
+  } as unknown as JsonObject;
+  await tracker.finish(run.id, { testMetrics, durations, summary });
+  // The held-out set's identity: the promotion policy only compares versions tested on the same rows.
+  const testSetHash =
+    testData === undefined
+      ? createHash('sha256')
+          .update(`${dataVersion}:`)
+          .update(
+            Buffer.from(
+              result.split.testRows.buffer,
+              result.split.testRows.byteOffset,
+              result.split.testRows.byteLength,
+            ),
+          )
+          .digest('hex')
+      : `md5:${testData.version}`;
 
-  const registry = new ModelRegistry(options.store, options.artifacts);
-  const modelName = options.modelName ?? schema.name;
-  const signature = signatureFromSchema(schema);
-  const report = evaluationReport(result);
-  const card = modelCard(result, {
-    modelName,
-    dataFile: basename(options.dataFile),
-    dataVersion,
-    schema: { name: schema.name, version: schema.version },
-    verdicts: signature.verdicts,
+  const bundle = buildBundle(result, {
+    modelName: options.modelName ?? schema.name,
     runId: run.id,
-    synthetic: options.synthetic === true,
-  });
-  const testSetHash = createHash('sha256')
-    .update(`${dataVersion}:`)
-    .update(Buffer.from(result.split.testRows.buffer, result.split.testRows.byteOffset, result.split.testRows.byteLength))
-    .digest('hex');
-  const modelText = saveModel(result.model, {
-    name: modelName,
-    runId: run.id,
-    dataVersion,
-    threshold: result.threshold.threshold,
-    featureNames: [...dataset.featureNames],
-  });
-  const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-  const json = (v: unknown): Uint8Array => enc(`${JSON.stringify(v, null, 2)}\n`);
-  const artifacts: Record<string, { data: Uint8Array; contentType: string }> = {
-    'model.json': { data: enc(modelText), contentType: 'application/json' },
-    'signature.json': { data: json(signature), contentType: 'application/json' },
-    'profile.json': { data: json(result.profile), contentType: 'application/json' },
-    'importance.json': { data: json({ space: result.importanceSpace, features: result.importance }), contentType: 'application/json' },
-    'evaluation.json': { data: json(report), contentType: 'application/json' },
-    'model-card.md': { data: enc(card), contentType: 'text/markdown' },
-  };
-  for (const [name, svg] of Object.entries(reportSvgs(report, signature.verdicts))) {
-    artifacts[name] = { data: enc(svg), contentType: 'image/svg+xml' };
-  }
-  const t = result.test.report;
-  const metrics: Record<string, number> = {
-    cv_mean: result.chosen.mean,
-    cv_std: result.chosen.std,
-    test_accuracy: t.accuracy,
-    test_balanced_accuracy: t.balancedAccuracy,
-    test_f1: t.f1,
-    test_precision: t.precision,
-    test_recall: t.recall,
-    test_log_loss: t.logLoss,
-    test_brier: t.brier,
-    test_ece: t.ece,
-  };
-  if (t.rocAuc !== null) metrics.test_roc_auc = t.rocAuc;
-  if (t.prAuc !== null) metrics.test_pr_auc = t.prAuc;
-  metrics[`cv_${m}`] = result.chosen.mean;
-  const version = await registry.register({
-    model: modelName,
-    description: `Potability classifier for schema ${schema.name}`,
-    runId: run.id,
-    kind: result.modelConfig.kind,
-    family: result.chosen.family,
-    metrics,
-    threshold: result.threshold.threshold,
-    tags: { schema: `${schema.name}@${schema.version}`, ...(options.synthetic === true ? { synthetic: 'true' } : {}) },
+    dataFile: options.dataFile,
     dataVersion,
     testSetHash,
-    signature: signature as unknown as JsonObject,
-    artifacts,
-    createdBy: options.actor ?? 'aquaops train',
+    signature: signatureFromSchema(schema),
+    synthetic: options.synthetic === true,
+    featureNames: dataset.featureNames,
   });
-  const { decision } = await registry.autoPromote(modelName, version.version, options.policy ?? DEFAULT_POLICY, options.actor ?? 'aquaops train');
-  return { runId: run.id, result, dataVersion, schema, version, promotion: decision };
+  if (options.outDir !== undefined) await writeBundle(bundle, options.outDir);
+  if (options.register === false) return { runId: run.id, result, dataVersion, schema, bundle };
+  const { version, promotion: decision } = await registerBundle(
+    bundle,
+    options.store,
+    options.artifacts,
+    options.policy ?? DEFAULT_POLICY,
+    options.actor ?? 'aquaops train',
+  );
+  return { runId: run.id, result, dataVersion, schema, bundle, version, promotion: decision };
 }

@@ -69,7 +69,12 @@ function finiteSorted(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(out).sort();
 }
 
-export function buildReferenceProfile(X: Matrix, featureNames: readonly string[], y: ArrayLike<number>, scores: ArrayLike<number>): ReferenceProfile {
+export function buildReferenceProfile(
+  X: Matrix,
+  featureNames: readonly string[],
+  y: ArrayLike<number>,
+  scores: ArrayLike<number>,
+): ReferenceProfile {
   const features: FeatureProfile[] = [];
   for (let j = 0; j < X.nCols; j++) {
     const sorted = finiteSorted(column(X, j));
@@ -97,7 +102,10 @@ export function buildReferenceProfile(X: Matrix, featureNames: readonly string[]
   return {
     rows: X.nRows,
     features,
-    scores: { quantiles: sortedScores.length > 0 ? quantiles(sortedScores) : {}, histogram: histogram(sortedScores, fixedEdges) },
+    scores: {
+      quantiles: sortedScores.length > 0 ? quantiles(sortedScores) : {},
+      histogram: histogram(sortedScores, fixedEdges),
+    },
     positiveRate: y.length > 0 ? pos / y.length : 0,
   };
 }

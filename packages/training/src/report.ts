@@ -56,7 +56,14 @@ function esc(s: string): string {
 }
 
 /** A line chart on the unit square (both axes 0–1), as a standalone SVG document. */
-export function unitCurveSvg(title: string, xLabel: string, yLabel: string, x: readonly number[], y: readonly number[], diagonal: boolean): string {
+export function unitCurveSvg(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  x: readonly number[],
+  y: readonly number[],
+  diagonal: boolean,
+): string {
   const pw = W - M.l - M.r;
   const ph = H - M.t - M.b;
   const px = (v: number): string => (M.l + v * pw).toFixed(1);
@@ -74,7 +81,9 @@ export function unitCurveSvg(title: string, xLabel: string, yLabel: string, x: r
     `<title>${esc(title)}</title><rect width="${W}" height="${H}" fill="#fff"/>`,
     ticks,
     `<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`,
-    diagonal ? `<line x1="${px(0)}" y1="${py(0)}" x2="${px(1)}" y2="${py(1)}" stroke="#bbb" stroke-dasharray="4 3"/>` : '',
+    diagonal
+      ? `<line x1="${px(0)}" y1="${py(0)}" x2="${px(1)}" y2="${py(1)}" stroke="#bbb" stroke-dasharray="4 3"/>`
+      : '',
     `<polyline points="${pts}" fill="none" stroke="#1565c0" stroke-width="2"/>`,
     `<text x="${W / 2}" y="16" font-size="13" text-anchor="middle">${esc(title)}</text>`,
     `<text x="${M.l + pw / 2}" y="${H - 8}" font-size="11" text-anchor="middle">${esc(xLabel)}</text>`,
@@ -114,12 +123,36 @@ export function confusionSvg(c: ConfusionMatrix, labels: { positive: string; neg
   ].join('');
 }
 
-export function reportSvgs(rep: EvaluationReport, labels: { positive: string; negative: string }): Record<string, string> {
+export function reportSvgs(
+  rep: EvaluationReport,
+  labels: { positive: string; negative: string },
+): Record<string, string> {
   const cal = rep.calibration.filter((b) => b.count > 0);
   return {
-    'roc.svg': unitCurveSvg(`ROC (AUC ${(rep.test.rocAuc ?? Number.NaN).toFixed(3)})`, 'false positive rate', 'true positive rate', rep.roc.fpr, rep.roc.tpr, true),
-    'pr.svg': unitCurveSvg(`Precision–recall (AP ${(rep.test.prAuc ?? Number.NaN).toFixed(3)})`, 'recall', 'precision', rep.pr.recall, rep.pr.precision, false),
-    'calibration.svg': unitCurveSvg('Calibration', 'mean predicted probability', 'observed frequency', cal.map((b) => b.meanPredicted), cal.map((b) => b.fractionPositive), true),
+    'roc.svg': unitCurveSvg(
+      `ROC (AUC ${(rep.test.rocAuc ?? Number.NaN).toFixed(3)})`,
+      'false positive rate',
+      'true positive rate',
+      rep.roc.fpr,
+      rep.roc.tpr,
+      true,
+    ),
+    'pr.svg': unitCurveSvg(
+      `Precision–recall (AP ${(rep.test.prAuc ?? Number.NaN).toFixed(3)})`,
+      'recall',
+      'precision',
+      rep.pr.recall,
+      rep.pr.precision,
+      false,
+    ),
+    'calibration.svg': unitCurveSvg(
+      'Calibration',
+      'mean predicted probability',
+      'observed frequency',
+      cal.map((b) => b.meanPredicted),
+      cal.map((b) => b.fractionPositive),
+      true,
+    ),
     'confusion.svg': confusionSvg(rep.confusion, labels),
   };
 }
@@ -179,7 +212,9 @@ export function modelCard(r: TrainResult, ctx: CardContext): string {
     '- The labels of the public water-potability dataset are not a regulatory determination of potability; the model learns those labels, not the law. Never use a verdict alone to declare water safe to drink.',
     '- On the public dataset, honest models reach only about 0.69–0.70 ROC-AUC: many verdicts are uncertain. Read the probability, not only the verdict.',
     '- Measurements outside the training distribution (see the reference profile) make predictions unreliable; monitoring flags such drift.',
-    ctx.synthetic ? '- This version was trained on synthetic data: it demonstrates the pipeline and must not be used on real samples.' : '',
+    ctx.synthetic
+      ? '- This version was trained on synthetic data: it demonstrates the pipeline and must not be used on real samples.'
+      : '',
     '',
     `Run: ${ctx.runId ?? 'n/a'}.`,
   ];

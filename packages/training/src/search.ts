@@ -60,7 +60,11 @@ export async function searchFamily(
   const paramSets: Record<string, unknown>[] = [{}];
   const seen = new Set<string>(['{}']);
   const hasSpace = Object.keys(space).length > 0;
-  for (let attempts = 0; hasSpace && paramSets.length < options.trialsPerFamily && attempts < options.trialsPerFamily * 10; attempts++) {
+  for (
+    let attempts = 0;
+    hasSpace && paramSets.length < options.trialsPerFamily && attempts < options.trialsPerFamily * 10;
+    attempts++
+  ) {
     const p = sampleParams(space, rng);
     const key = JSON.stringify(p);
     if (!seen.has(key)) {

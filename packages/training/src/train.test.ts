@@ -6,11 +6,15 @@ describe('trainModels', () => {
   it('searches, selects by the one-SE rule, thresholds on OOF and evaluates once on held-out rows', async () => {
     const d = syntheticPotability(1500, 11);
     const progress: string[] = [];
-    const r = await trainModels(
-      { X: d.X, y: d.y, featureNames: SYNTHETIC_FEATURES },
-      defaultCatalog(),
-      { families: ['gbm', 'logistic-regression', 'gaussian-nb'], trialsPerFamily: 3, folds: 3, threads: 1, seed: 5, bootstrap: 200, onProgress: (e) => progress.push(e.phase) },
-    );
+    const r = await trainModels({ X: d.X, y: d.y, featureNames: SYNTHETIC_FEATURES }, defaultCatalog(), {
+      families: ['gbm', 'logistic-regression', 'gaussian-nb'],
+      trialsPerFamily: 3,
+      folds: 3,
+      threads: 1,
+      seed: 5,
+      bootstrap: 200,
+      onProgress: (e) => progress.push(e.phase),
+    });
     // Split sizes: 20% held out, disjoint.
     expect(r.split.testRows.length).toBe(300);
     const trainSet = new Set(r.split.trainRows);
@@ -41,6 +45,8 @@ describe('trainModels', () => {
 
   it('rejects an unknown family with the list of known ones', async () => {
     const d = syntheticPotability(200, 1);
-    await expect(trainModels({ X: d.X, y: d.y, featureNames: [] }, defaultCatalog(), { families: ['nope'] })).rejects.toThrow(/Unknown model family "nope"/);
+    await expect(
+      trainModels({ X: d.X, y: d.y, featureNames: [] }, defaultCatalog(), { families: ['nope'] }),
+    ).rejects.toThrow(/Unknown model family "nope"/);
   });
 });

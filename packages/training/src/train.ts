@@ -90,6 +90,8 @@ export interface TrainData {
   readonly X: Matrix;
   readonly y: Labels;
   readonly featureNames: readonly string[];
+  /** A separate held-out set (e.g. the pipeline's split stage output); when absent, `testFraction` of X is held out. */
+  readonly test?: { readonly X: Matrix; readonly y: Labels };
 }
 
 export interface CalibrationDecision {
@@ -105,7 +107,9 @@ export interface CalibrationDecision {
 export interface TestEvaluation {
   readonly n: number;
   readonly report: BinaryReport;
-  readonly ci: Readonly<Record<'rocAuc' | 'prAuc' | 'accuracy' | 'balancedAccuracy' | 'f1' | 'logLoss', BootstrapInterval>>;
+  readonly ci: Readonly<
+    Record<'rocAuc' | 'prAuc' | 'accuracy' | 'balancedAccuracy' | 'f1' | 'logLoss', BootstrapInterval>
+  >;
   readonly curves: { readonly roc: RocCurve; readonly pr: PrCurve; readonly calibration: CalibrationBin[] };
   /** P(class 1) on the test rows, for promotion comparisons on the same held-out data. */
   readonly proba: Float64Array;
@@ -118,14 +122,27 @@ export interface TrainResult {
   /** Inner CV folds. */
   readonly folds: number;
   readonly interrupted: boolean;
-  readonly split: { readonly trainRows: Int32Array; readonly testRows: Int32Array; readonly testFraction: number };
+  /** Row indices into the training data (and into the test set when one was given separately). */
+  readonly split: {
+    readonly trainRows: Int32Array;
+    readonly testRows: Int32Array;
+    readonly testFraction: number;
+    readonly separateTest: boolean;
+  };
   readonly families: readonly FamilySearchResult[];
   readonly trials: readonly TrialRecord[];
   readonly selection: {
     readonly rule: string;
     readonly bestTrialId: number;
     readonly chosenTrialId: number;
-    readonly candidates: readonly { trialId: number; family: string; mean: number; stdErr: number; costMs: number }[];
+    readonly candidates: readonly {
+      trialId: number;
+      family: string;
+      mean: number;
+      stdErr: number;
+      simplicityRank: number;
+      fitMsPerFold: number;
+    }[];
   };
   readonly chosen: TrialRecord;
   readonly threshold: ThresholdChoice;
@@ -136,11 +153,20 @@ export interface TrainResult {
   readonly profile: ReferenceProfile;
   readonly importance: readonly { feature: string; meanAbsPhi: number }[];
   readonly importanceSpace: string;
-  readonly durations: { readonly searchMs: number; readonly finalFitMs: number; readonly evaluateMs: number; readonly totalMs: number };
+  readonly durations: {
+    readonly searchMs: number;
+    readonly finalFitMs: number;
+    readonly evaluateMs: number;
+    readonly totalMs: number;
+  };
   readonly threads: number;
 }
 
-export async function trainModels(data: TrainData, catalog: ModelCatalog, options: TrainOptions = {}): Promise<TrainResult> {
+export async function trainModels(
+  data: TrainData,
+  catalog: ModelCatalog,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
   const t0 = Date.now();
   const seed = options.seed ?? 42;
   const metric = options.metric ?? { name: 'roc_auc' };
@@ -157,16 +183,23 @@ export async function trainModels(data: TrainData, catalog: ModelCatalog, option
   const emit = options.onProgress ?? (() => {});
 
   // Held-out split first: nothing below ever sees the test rows until the one final evaluation.
-  const split = stratifiedTrainTestSplit(data.y, testFraction, seed);
-  const Xtr = takeRows(data.X, split.train);
-  const ytr = takeLabels(data.y, split.train);
-  const Xte = takeRows(data.X, split.test);
-  const yte = takeLabels(data.y, split.test);
+  const split =
+    data.test === undefined
+      ? stratifiedTrainTestSplit(data.y, testFraction, seed)
+      : {
+          train: Int32Array.from({ length: data.X.nRows }, (_, i) => i),
+          test: Int32Array.from({ length: data.test.X.nRows }, (_, i) => i),
+        };
+  const Xtr = data.test === undefined ? takeRows(data.X, split.train) : data.X;
+  const ytr = data.test === undefined ? takeLabels(data.y, split.train) : data.y;
+  const Xte = data.test === undefined ? takeRows(data.X, split.test) : data.test.X;
+  const yte = data.test === undefined ? takeLabels(data.y, split.test) : data.test.y;
   const folds = stratifiedKFold(ytr, nFolds, seed);
 
   const threads = Math.max(1, Math.min(options.threads ?? Math.min(2, availableParallelism()), 8));
   const trialData = { X: Xtr, y: ytr, folds };
-  const executor: TrialExecutor = threads > 1 ? workerPoolExecutor(trialData, metric, threads) : inProcessExecutor(trialData, catalog, metric);
+  const executor: TrialExecutor =
+    threads > 1 ? workerPoolExecutor(trialData, metric, threads) : inProcessExecutor(trialData, catalog, metric);
 
   const deadline = options.timeBudgetMs === undefined ? undefined : t0 + options.timeBudgetMs;
   const results: FamilySearchResult[] = [];
@@ -179,7 +212,14 @@ export async function trainModels(data: TrainData, catalog: ModelCatalog, option
       const family = families[k] as Family;
       if (options.signal?.aborted === true) break;
       if (deadline !== undefined && Date.now() > deadline && results.some((r) => r.best !== undefined)) break;
-      emit({ phase: 'search', family: family.id, trialsDone, trialsTotal, ...(best ? { best } : {}), elapsedMs: Date.now() - t0 });
+      emit({
+        phase: 'search',
+        family: family.id,
+        trialsDone,
+        trialsTotal,
+        ...(best ? { best } : {}),
+        elapsedMs: Date.now() - t0,
+      });
       const seen = new Set<number>();
       const r = await searchFamily(
         family,
@@ -200,12 +240,24 @@ export async function trainModels(data: TrainData, catalog: ModelCatalog, option
             seen.add(t.id);
             trialsDone++;
           }
-          if (t.foldScores.length === nFolds && Number.isFinite(t.mean) && (best === undefined || sign * t.mean > sign * best.score)) {
+          if (
+            t.foldScores.length === nFolds &&
+            Number.isFinite(t.mean) &&
+            (best === undefined || sign * t.mean > sign * best.score)
+          ) {
             best = { family: t.family, score: t.mean };
           }
           const elapsed = Date.now() - t0;
           const etaMs = trialsDone > 0 ? (elapsed / trialsDone) * Math.max(0, trialsTotal - trialsDone) : undefined;
-          emit({ phase: 'search', family: family.id, trialsDone, trialsTotal, ...(best ? { best } : {}), elapsedMs: elapsed, ...(etaMs === undefined ? {} : { etaMs }) });
+          emit({
+            phase: 'search',
+            family: family.id,
+            trialsDone,
+            trialsTotal,
+            ...(best ? { best } : {}),
+            elapsedMs: elapsed,
+            ...(etaMs === undefined ? {} : { etaMs }),
+          });
         },
       );
       results.push(r);
@@ -218,22 +270,33 @@ export async function trainModels(data: TrainData, catalog: ModelCatalog, option
 
   const finalists = results.flatMap((r) => (r.best === undefined ? [] : [r.best]));
   if (finalists.length === 0) {
-    const failures = results.flatMap((r) => r.trials.filter((t) => t.status === 'failed').map((t) => `${t.family}: ${t.error}`));
+    const failures = results.flatMap((r) =>
+      r.trials.filter((t) => t.status === 'failed').map((t) => `${t.family}: ${t.error}`),
+    );
     throw new AquaopsError(
       'AQUAOPS_E_TRAIN_NO_MODEL',
-      interrupted ? 'Training was interrupted before any model finished cross-validation.' : 'No candidate model could be trained.',
-      { hint: failures.length > 0 ? `Trial errors: ${failures.slice(0, 3).join('; ')}` : 'Allow more time or trials, or check the data.' },
+      interrupted
+        ? 'Training was interrupted before any model finished cross-validation.'
+        : 'No candidate model could be trained.',
+      {
+        hint:
+          failures.length > 0
+            ? `Trial errors: ${failures.slice(0, 3).join('; ')}`
+            : 'Allow more time or trials, or check the data.',
+      },
     );
   }
   emit({ phase: 'select', trialsDone, trialsTotal, elapsedMs: Date.now() - t0 });
   const familyOf = new Map(families.map((f) => [f.id, f]));
+  // Cost for the one-SE rule is the family's fixed simplicity rank (cheaper to serve and to explain
+  // exactly ranks lower), not a measured time: timing noise must never change which model is chosen.
   const candidates = finalists.map((t) => ({
     id: String(t.id),
     trial: t,
     mean: t.mean,
     stdErr: t.stdErr,
-    // Cost = fit + predict time per fold; family simplicity breaks exact ties.
-    cost: (t.fitMs + t.predictMs) / Math.max(1, t.foldScores.length) + (familyOf.get(t.family)?.simplicity ?? 0) * 1e-6,
+    cost: familyOf.get(t.family)?.simplicity ?? Number.MAX_SAFE_INTEGER,
+    fitMsPerFold: (t.fitMs + t.predictMs) / Math.max(1, t.foldScores.length),
   }));
   const sel = selectOneStandardError(candidates, objective.greaterIsBetter);
   const chosen = sel.chosen.trial;
@@ -242,7 +305,8 @@ export async function trainModels(data: TrainData, catalog: ModelCatalog, option
 
   // Calibration decided on OOF predictions, cross-fitted so the comparison is honest.
   const calibration = decideCalibration(oof, ytr, options.calibration ?? 'auto', seed);
-  const oofForThreshold = calibration.applied && calibration.method !== 'none' ? crossFitCalibrated(oof, ytr, calibration.method, seed) : oof;
+  const oofForThreshold =
+    calibration.applied && calibration.method !== 'none' ? crossFitCalibrated(oof, ytr, calibration.method, seed) : oof;
   const threshold = chooseThreshold(ytr, oofForThreshold, options.threshold ?? { kind: 'f1' });
 
   emit({ phase: 'final-fit', family: chosen.family, trialsDone, trialsTotal, elapsedMs: Date.now() - t0 });
@@ -253,7 +317,13 @@ export async function trainModels(data: TrainData, catalog: ModelCatalog, option
   if (calibration.applied && calibration.method !== 'none') {
     const params = { method: calibration.method, cv: nFolds, seed, model: chosen.config };
     const calibrator = createCalibrator(calibration.method).fit(oof, ytr);
-    model = CalibratedClassifier.restore(() => catalog.create(chosen.config.kind, chosen.config.params ?? {}), params, inner, calibrator, 'proba');
+    model = CalibratedClassifier.restore(
+      () => catalog.create(chosen.config.kind, chosen.config.params ?? {}),
+      params,
+      inner,
+      calibrator,
+      'proba',
+    );
     modelConfig = { kind: 'calibrated', params };
   }
   const finalFitMs = Date.now() - tf;
@@ -273,14 +343,21 @@ export async function trainModels(data: TrainData, catalog: ModelCatalog, option
     seed,
     folds: nFolds,
     interrupted,
-    split: { trainRows: split.train, testRows: split.test, testFraction },
+    split: { trainRows: split.train, testRows: split.test, testFraction, separateTest: data.test !== undefined },
     families: results,
     trials: results.flatMap((r) => r.trials),
     selection: {
       rule: sel.rule,
       bestTrialId: sel.best.trial.id,
       chosenTrialId: chosen.id,
-      candidates: candidates.map((c) => ({ trialId: c.trial.id, family: c.trial.family, mean: c.mean, stdErr: c.stdErr, costMs: c.cost })),
+      candidates: candidates.map((c) => ({
+        trialId: c.trial.id,
+        family: c.trial.family,
+        mean: c.mean,
+        stdErr: c.stdErr,
+        simplicityRank: c.cost,
+        fitMsPerFold: c.fitMsPerFold,
+      })),
     },
     chosen,
     threshold,
@@ -312,11 +389,23 @@ function crossFitCalibrated(oof: Float64Array, y: Labels, method: CalibrationMet
   return out;
 }
 
-function decideCalibration(oof: Float64Array, y: Labels, mode: 'auto' | 'off' | CalibrationMethod, seed: number): CalibrationDecision {
+function decideCalibration(
+  oof: Float64Array,
+  y: Labels,
+  mode: 'auto' | 'off' | CalibrationMethod,
+  seed: number,
+): CalibrationDecision {
   const raw = logLoss(y, oof);
   const eceRaw = expectedCalibrationError(y, oof);
   if (mode === 'off') {
-    return { method: 'none', applied: false, oofLogLossRaw: raw, oofLogLossCalibrated: {}, oofEceRaw: eceRaw, reason: 'calibration turned off' };
+    return {
+      method: 'none',
+      applied: false,
+      oofLogLossRaw: raw,
+      oofLogLossCalibrated: {},
+      oofEceRaw: eceRaw,
+      reason: 'calibration turned off',
+    };
   }
   const methods: CalibrationMethod[] = mode === 'auto' ? ['platt', 'isotonic'] : [mode];
   const scores: Record<string, number> = {};
@@ -362,7 +451,12 @@ function evaluateTest(y: Labels, proba: Float64Array, threshold: number, nBoot: 
 }
 
 /** Mean |phi| per feature over a seeded sample of training rows (fewer rows for sampling-based explainers). */
-function globalImportance(model: Classifier, X: Matrix, names: readonly string[], seed: number): { importance: { feature: string; meanAbsPhi: number }[]; space: string } {
+function globalImportance(
+  model: Classifier,
+  X: Matrix,
+  names: readonly string[],
+  seed: number,
+): { importance: { feature: string; meanAbsPhi: number }[]; space: string } {
   const probe = model.explain(takeRows(X, [0]), { seed });
   const limit = probe.method === 'kernel-shap' ? 40 : 400;
   const n = Math.min(limit, X.nRows);
@@ -370,8 +464,13 @@ function globalImportance(model: Classifier, X: Matrix, names: readonly string[]
   const idx = Int32Array.from({ length: n }, (_, k) => Math.floor(k * step));
   const e = model.explain(takeRows(X, idx), { seed });
   const sums = new Float64Array(e.nFeatures);
-  for (let i = 0; i < e.nRows; i++) for (let j = 0; j < e.nFeatures; j++) sums[j] = (sums[j] as number) + Math.abs(e.phi[i * e.nFeatures + j] as number);
-  const importance = Array.from(sums, (s, j) => ({ feature: names[j] ?? `feature_${j}`, meanAbsPhi: s / Math.max(1, e.nRows) }));
+  for (let i = 0; i < e.nRows; i++)
+    for (let j = 0; j < e.nFeatures; j++)
+      sums[j] = (sums[j] as number) + Math.abs(e.phi[i * e.nFeatures + j] as number);
+  const importance = Array.from(sums, (s, j) => ({
+    feature: names[j] ?? `feature_${j}`,
+    meanAbsPhi: s / Math.max(1, e.nRows),
+  }));
   importance.sort((a, b) => b.meanAbsPhi - a.meanAbsPhi);
   return { importance, space: `${e.space} (${e.method}, ${e.nRows} rows)` };
 }

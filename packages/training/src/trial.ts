@@ -69,5 +69,7 @@ export function runTrial(data: TrialData, catalog: ModelCatalog, objective: Obje
       error: { ...(typeof e.code === 'string' ? { code: e.code } : {}), message: String(e.message ?? err) },
     };
   }
-  return oof === undefined ? { id: task.id, foldScores, fitMs, predictMs } : { id: task.id, foldScores, fitMs, predictMs, oof };
+  return oof === undefined
+    ? { id: task.id, foldScores, fitMs, predictMs }
+    : { id: task.id, foldScores, fitMs, predictMs, oof };
 }

@@ -21,8 +21,8 @@ import type { DiffByFile, ReproEvent, ValuesByFile } from '@aquaops/data';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { Io } from '../output.js';
-import { commandGroup } from './index.js';
-import type { CliContext } from './index.js';
+import { commandGroup } from './context.js';
+import type { CliContext } from './context.js';
 
 function numberArg(name: string, check: (n: number) => boolean, what: string): (v: string) => number {
   return (v) => {

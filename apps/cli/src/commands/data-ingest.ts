@@ -19,21 +19,8 @@ import {
 import type { QualityReport } from '@aquaops/data';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import type { Io } from '../output.js';
-
-/**
- * Structurally the `CliContext` of ./index.js, and the same find-or-create as its `commandGroup`:
- * importing them from index.js, which imports this module to register it, would be an import
- * cycle (forbidden by the dependency rules).
- */
-interface CliContext {
-  readonly io: Io;
-  readonly signal: AbortSignal;
-}
-
-function commandGroup(program: Command, name: string, description: string): Command {
-  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
-}
+import { commandGroup } from './context.js';
+import type { CliContext } from './context.js';
 
 function intArg(name: string, min: number): (v: string) => number {
   return (v) => {
@@ -108,7 +95,9 @@ async function runValidate(file: string, flags: ValidateFlags, ctx: CliContext):
   else ctx.io.out(reports.map(flags.format === 'markdown' ? renderMarkdown : renderTable).join('\n'));
   const failed = reports.filter((r) => r.status === 'fail');
   if (failed.length > 0) {
-    const rules = failed.flatMap((r) => r.rules.filter((x) => x.level === 'fail').map((x) => `${r.file}: ${x.id}: ${x.message}`));
+    const rules = failed.flatMap((r) =>
+      r.rules.filter((x) => x.level === 'fail').map((x) => `${r.file}: ${x.id}: ${x.message}`),
+    );
     throw new AquaopsError('AQUAOPS_E_DATA_QUALITY_FAILED', `data quality FAIL: ${rules.join('; ')}.`, {
       hint: `See the report${flags.out ? ` in ${flags.out}` : ''} for every rule and example line; fix the data or adjust the thresholds.`,
     });

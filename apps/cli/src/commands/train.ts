@@ -15,11 +15,13 @@ import { type TrainJobOptions, type TrainProgress, runTrainingJob } from '@aquao
 import { type Command, InvalidArgumentError } from 'commander';
 import YAML from 'yaml';
 import type { Io } from '../output.js';
-import type { CliContext } from './index.js';
+import type { CliContext } from './context.js';
 import { registryLocation } from './registry.js';
 
 export interface TrainCliOptions {
   readonly data?: string;
+  readonly test?: string;
+  readonly out?: string;
   readonly schema?: string;
   readonly params?: string;
   readonly families?: string[];
@@ -44,7 +46,8 @@ const intArg =
   (name: string, min: number) =>
   (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${v}".`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${v}".`);
     return n;
   };
 
@@ -52,7 +55,8 @@ const floatArg =
   (name: string, lo: number, hi: number) =>
   (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= lo || n >= hi) throw new InvalidArgumentError(`${name} must be a number in (${lo}, ${hi}), got "${v}".`);
+    if (!Number.isFinite(n) || n <= lo || n >= hi)
+      throw new InvalidArgumentError(`${name} must be a number in (${lo}, ${hi}), got "${v}".`);
     return n;
   };
 
@@ -61,10 +65,15 @@ export function parseMetric(v: string): SelectionMetric {
   if (name === 'roc_auc' || name === 'f1' || name === 'balanced_accuracy' || name === 'log_loss') return { name };
   if (name === 'recall_at_precision') {
     const p = Number(arg);
-    if (!(p > 0 && p <= 1)) throw new InvalidArgumentError(`recall_at_precision needs a precision, e.g. recall_at_precision:0.8 (got "${v}").`);
+    if (!(p > 0 && p <= 1))
+      throw new InvalidArgumentError(
+        `recall_at_precision needs a precision, e.g. recall_at_precision:0.8 (got "${v}").`,
+      );
     return { name, atPrecision: p };
   }
-  throw new InvalidArgumentError(`unknown metric "${v}": use roc_auc, f1, balanced_accuracy, log_loss or recall_at_precision:P.`);
+  throw new InvalidArgumentError(
+    `unknown metric "${v}": use roc_auc, f1, balanced_accuracy, log_loss or recall_at_precision:P.`,
+  );
 }
 
 export function parseThreshold(v: string): ThresholdCriterion {
@@ -76,6 +85,7 @@ export function parseThreshold(v: string): ThresholdCriterion {
 
 const PARAM_KEYS: Record<string, (v: unknown) => Partial<Record<keyof TrainCliOptions, unknown>>> = {
   data: (v) => ({ data: String(v) }),
+  test: (v) => ({ test: String(v) }),
   schema: (v) => ({ schema: String(v) }),
   families: (v) => ({ families: Array.isArray(v) ? v.map(String) : String(v).split(',') }),
   trials: (v) => ({ trials: intArg('train.trials', 1)(String(v)) }),
@@ -97,23 +107,31 @@ export function readTrainParams(file: string): Partial<TrainCliOptions> {
   try {
     doc = YAML.parse(text);
   } catch (err) {
-    throw new AquaopsError('AQUAOPS_E_USAGE', `${file} is not valid YAML: ${(err as Error).message}`, { hint: 'Fix the YAML syntax.' });
+    throw new AquaopsError('AQUAOPS_E_USAGE', `${file} is not valid YAML: ${(err as Error).message}`, {
+      hint: 'Fix the YAML syntax.',
+    });
   }
   const section = (doc as { train?: unknown } | null)?.train;
   if (section === undefined || section === null) return {};
   if (typeof section !== 'object' || Array.isArray(section)) {
-    throw new AquaopsError('AQUAOPS_E_USAGE', `${file}: "train" must be a mapping of settings.`, { hint: `Known keys: ${Object.keys(PARAM_KEYS).join(', ')}.` });
+    throw new AquaopsError('AQUAOPS_E_USAGE', `${file}: "train" must be a mapping of settings.`, {
+      hint: `Known keys: ${Object.keys(PARAM_KEYS).join(', ')}.`,
+    });
   }
   let out: Partial<TrainCliOptions> = {};
   for (const [k, v] of Object.entries(section)) {
     const conv = PARAM_KEYS[k];
     if (conv === undefined) {
-      throw new AquaopsError('AQUAOPS_E_USAGE', `${file}: unknown setting train.${k}.`, { hint: `Known keys: ${Object.keys(PARAM_KEYS).join(', ')}.` });
+      throw new AquaopsError('AQUAOPS_E_USAGE', `${file}: unknown setting train.${k}.`, {
+        hint: `Known keys: ${Object.keys(PARAM_KEYS).join(', ')}.`,
+      });
     }
     try {
       out = { ...out, ...(conv(v) as Partial<TrainCliOptions>) };
     } catch (err) {
-      throw new AquaopsError('AQUAOPS_E_USAGE', `${file}: ${(err as Error).message}`, { hint: 'Fix the value in params.yaml.' });
+      throw new AquaopsError('AQUAOPS_E_USAGE', `${file}: ${(err as Error).message}`, {
+        hint: 'Fix the value in params.yaml.',
+      });
     }
   }
   return out;
@@ -138,9 +156,21 @@ export function progressPrinter(io: Io, tty: boolean): (e: TrainProgress) => voi
 }
 
 /** Runs a training job from CLI-style options (shared by `train` and the run command). */
-export async function trainFromOptions(opts: TrainCliOptions, ctx: CliContext, onProgress?: (e: TrainProgress) => void) {
-  const fromParams = opts.params !== undefined ? readTrainParams(opts.params) : fs.existsSync('params.yaml') ? readTrainParams('params.yaml') : {};
-  const o: TrainCliOptions = { ...fromParams, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
+export async function trainFromOptions(
+  opts: TrainCliOptions,
+  ctx: CliContext,
+  onProgress?: (e: TrainProgress) => void,
+) {
+  const fromParams =
+    opts.params !== undefined
+      ? readTrainParams(opts.params)
+      : fs.existsSync('params.yaml')
+        ? readTrainParams('params.yaml')
+        : {};
+  const o: TrainCliOptions = {
+    ...fromParams,
+    ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
+  };
   let dataFile = o.data;
   let synthetic = false;
   if (dataFile === undefined) {
@@ -155,7 +185,15 @@ export async function trainFromOptions(opts: TrainCliOptions, ctx: CliContext, o
       hint: 'Pass --data FILE, or leave it out to train on generated sample data.',
     });
   }
-  const loc = registryLocation({ ...(o.store === undefined ? {} : { store: o.store }), ...(o.artifacts === undefined ? {} : { artifacts: o.artifacts }) });
+  if (o.test !== undefined && !fs.existsSync(o.test)) {
+    throw new AquaopsError('AQUAOPS_E_NOT_FOUND', `Test file ${o.test} does not exist.`, {
+      hint: 'Pass --test FILE with held-out rows (e.g. the split stage output data/test.csv).',
+    });
+  }
+  const loc = registryLocation({
+    ...(o.store === undefined ? {} : { store: o.store }),
+    ...(o.artifacts === undefined ? {} : { artifacts: o.artifacts }),
+  });
   const parsed = parseStoreUrl(loc.store);
   if (parsed.kind === 'sqlite') fs.mkdirSync(path.dirname(path.resolve(parsed.file)), { recursive: true });
   const store = await openStore(loc.store);
@@ -167,6 +205,8 @@ export async function trainFromOptions(opts: TrainCliOptions, ctx: CliContext, o
       synthetic,
       signal: ctx.signal,
       ...(o.schema === undefined ? {} : { schema: o.schema }),
+      ...(o.test === undefined ? {} : { testFile: o.test }),
+      ...(o.out === undefined ? {} : { outDir: o.out }),
       ...(o.families === undefined ? {} : { families: o.families }),
       ...(o.trials === undefined ? {} : { trialsPerFamily: o.trials }),
       ...(o.timeBudget === undefined ? {} : { timeBudgetMs: o.timeBudget * 1000 }),
@@ -179,7 +219,9 @@ export async function trainFromOptions(opts: TrainCliOptions, ctx: CliContext, o
       ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
       ...(o.modelName === undefined ? {} : { modelName: o.modelName }),
       ...(o.register === false ? { register: false } : {}),
-      ...(o.minImprovement === undefined ? {} : { policy: { metric: 'test_roc_auc', higherIsBetter: true, minImprovement: o.minImprovement } }),
+      ...(o.minImprovement === undefined
+        ? {}
+        : { policy: { metric: 'test_roc_auc', higherIsBetter: true, minImprovement: o.minImprovement } }),
       ...(onProgress === undefined ? {} : { onProgress }),
     };
     return await runTrainingJob(defaultCatalog(), job);
@@ -193,31 +235,57 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .command('train')
     .description('search model families, select and evaluate the best, register it (champion only if better)')
     .option('--data <file>', 'training CSV (default: generated sample data in .aquaops/data/sample.csv)')
+    .option('--test <file>', 'separate held-out CSV (default: hold out --test-fraction of --data)')
+    .option('--out <dir>', 'also write the model bundle (model, signature, report, card) to this directory')
     .option('--schema <name|file>', 'dataset schema: built-in name or schema file (default water-potability)')
     .option('--params <file>', 'params file whose train: section sets defaults (default ./params.yaml when present)')
-    .option('--families <list>', 'comma-separated model families (default: all)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--families <list>', 'comma-separated model families (default: all)', (v: string) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .option('--trials <n>', 'configurations per family, defaults included (default 12)', intArg('--trials', 1))
-    .option('--time-budget <seconds>', 'stop starting new search work after this many seconds', intArg('--time-budget', 1))
+    .option(
+      '--time-budget <seconds>',
+      'stop starting new search work after this many seconds',
+      intArg('--time-budget', 1),
+    )
     .option('--folds <k>', 'inner cross-validation folds (default 5)', intArg('--folds', 2))
     .option('--test-fraction <f>', 'held-out share (default 0.2)', floatArg('--test-fraction', 0, 1))
-    .option('--metric <m>', 'selection metric: roc_auc (default), f1, balanced_accuracy, log_loss, recall_at_precision:P', parseMetric)
+    .option(
+      '--metric <m>',
+      'selection metric: roc_auc (default), f1, balanced_accuracy, log_loss, recall_at_precision:P',
+      parseMetric,
+    )
     .option('--seed <n>', 'random seed (default 42)', intArg('--seed', 0))
-    .option('--threads <n>', 'worker threads for trials (default min(2, cores); 1 = in-process)', intArg('--threads', 1))
+    .option(
+      '--threads <n>',
+      'worker threads for trials (default min(2, cores); 1 = in-process)',
+      intArg('--threads', 1),
+    )
     .option('--calibration <mode>', 'auto (default: apply only when it helps), off, platt, isotonic')
     .option('--threshold <rule>', 'decision threshold rule: f1 (default), youden, cost:FP:FN', parseThreshold)
     .option('--model-name <name>', 'registered model name (default: the schema name)')
-    .option('--min-improvement <x>', 'held-out ROC-AUC gain needed to replace the champion (default 0)', (v: string) => {
-      const n = Number(v);
-      if (!(n >= 0)) throw new InvalidArgumentError(`--min-improvement must be a number >= 0, got "${v}".`);
-      return n;
-    })
+    .option(
+      '--min-improvement <x>',
+      'held-out ROC-AUC gain needed to replace the champion (default 0)',
+      (v: string) => {
+        const n = Number(v);
+        if (!(n >= 0)) throw new InvalidArgumentError(`--min-improvement must be a number >= 0, got "${v}".`);
+        return n;
+      },
+    )
     .option('--no-register', 'do not register the selected model')
     .option('--store <url>', 'registry store: sqlite:PATH, postgres://…, memory: (default sqlite:.aquaops/registry.db)')
     .option('--artifacts <dir>', 'artifact directory (default .aquaops/artifacts)')
     .option('--json', 'print the result as JSON')
     .action(async (opts: TrainCliOptions & { calibration?: string }) => {
       if (opts.calibration !== undefined && !['auto', 'off', 'platt', 'isotonic'].includes(opts.calibration)) {
-        throw new AquaopsError('AQUAOPS_E_USAGE', `--calibration must be auto, off, platt or isotonic, got "${opts.calibration}".`);
+        throw new AquaopsError(
+          'AQUAOPS_E_USAGE',
+          `--calibration must be auto, off, platt or isotonic, got "${opts.calibration}".`,
+        );
       }
       const printer = opts.json === true ? undefined : progressPrinter(ctx.io, process.stderr.isTTY === true);
       const r = await trainFromOptions(opts, ctx, printer);
@@ -226,7 +294,13 @@ export function registerTrain(program: Command, ctx: CliContext): void {
         runId: r.runId,
         interrupted: res.interrupted,
         dataVersion: r.dataVersion,
-        selected: { family: res.chosen.family, params: res.chosen.params, cvMean: res.chosen.mean, cvStd: res.chosen.std, metric: res.metric },
+        selected: {
+          family: res.chosen.family,
+          params: res.chosen.params,
+          cvMean: res.chosen.mean,
+          cvStd: res.chosen.std,
+          metric: res.metric,
+        },
         rule: res.selection.rule,
         threshold: res.threshold.threshold,
         calibration: res.calibration.reason,
@@ -237,7 +311,15 @@ export function registerTrain(program: Command, ctx: CliContext): void {
         },
         trials: res.trials.length,
         durationsMs: res.durations,
-        registered: r.version === undefined ? null : { model: r.version.model, version: r.version.version, alias: r.promotion?.alias, reason: r.promotion?.reason },
+        registered:
+          r.version === undefined
+            ? null
+            : {
+                model: r.version.model,
+                version: r.version.version,
+                alias: r.promotion?.alias,
+                reason: r.promotion?.reason,
+              },
       };
       if (opts.json === true) {
         ctx.io.out(JSON.stringify(summary, null, 2));
@@ -250,7 +332,9 @@ export function registerTrain(program: Command, ctx: CliContext): void {
           `selected ${res.chosen.family} ${JSON.stringify(res.chosen.params)}: CV ${res.metric} ${res.chosen.mean.toFixed(4)} ± ${res.chosen.std.toFixed(4)} over ${res.trials.length} trials`,
           `held-out ROC-AUC ${ci.estimate.toFixed(4)} (95% CI ${ci.lower.toFixed(4)}–${ci.upper.toFixed(4)}), threshold ${res.threshold.threshold.toFixed(4)}`,
           `calibration: ${res.calibration.reason}`,
-          r.version === undefined ? 'not registered' : `registered ${r.version.model} v${r.version.version} as ${r.promotion?.alias}: ${r.promotion?.reason}`,
+          r.version === undefined
+            ? 'not registered'
+            : `registered ${r.version.model} v${r.version.version} as ${r.promotion?.alias}: ${r.promotion?.reason}`,
           `took ${fmtMs(res.durations.totalMs)} on ${res.threads} thread(s)`,
         ].join('\n'),
       );

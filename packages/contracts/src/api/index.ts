@@ -33,3 +33,12 @@ export {
   sampleSchema,
 } from './predict.js';
 export type { GuidelineFlag, Prediction, PredictResponse } from './predict.js';
+export {
+  AliasHistorySchema,
+  ArtifactParamsSchema,
+  OpsPredictionsQuerySchema,
+  OpsPredictionsSchema,
+  OpsSummaryQuerySchema,
+  OpsSummarySchema,
+} from './ops.js';
+export type { AliasHistory, OpsPredictions, OpsSummary } from './ops.js';

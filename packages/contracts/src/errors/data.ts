@@ -14,7 +14,7 @@ export const dataErrors = {
     status: 404,
     title: 'No dataset schema file or built-in schema has that name.',
   },
-  AQUAOPS_E_DATA_UNREADABLE: { status: 422, title: 'A data file cannot be opened or read.' },
+  AQUAOPS_E_DATA_UNREADABLE: { status: 422, title: 'A data file cannot be opened, read or written.' },
   AQUAOPS_E_DATA_EMPTY: { status: 422, title: 'A data file has no header or no data rows.' },
   AQUAOPS_E_DATA_BINARY: {
     status: 422,

@@ -16,6 +16,9 @@ export interface CsvRecord {
   readonly line: number;
 }
 
+/** Receives each record: its fields and the 1-based line where it starts. */
+export type RecordSink = (fields: string[], line: number) => void;
+
 export interface CsvStats {
   bytes: number;
   bom: boolean;
@@ -87,12 +90,12 @@ export class CsvTokenizer {
     return n;
   }
 
-  push(text: string, out: CsvRecord[]): void {
+  push(text: string, out: RecordSink): void {
     this.buf = this.buf.length === 0 ? text : this.buf + text;
     this.drain(out, false);
   }
 
-  end(out: CsvRecord[]): void {
+  end(out: RecordSink): void {
     this.drain(out, true);
   }
 
@@ -112,7 +115,11 @@ export class CsvTokenizer {
           {
             hint: `Re-export the file as comma-separated, or pass the delimiter explicitly (CLI: --delimiter '${found === '\t' ? '\\t' : found}').`,
             details: [
-              { path: `${this.file}:${line}`, expected: `${delimiterName(this.preferred)}-separated header`, found: headerLine.slice(0, 120) },
+              {
+                path: `${this.file}:${line}`,
+                expected: `${delimiterName(this.preferred)}-separated header`,
+                found: headerLine.slice(0, 120),
+              },
             ],
           },
         );
@@ -122,7 +129,7 @@ export class CsvTokenizer {
     this.stats.delimiter = this.preferred;
   }
 
-  private drain(out: CsvRecord[], final: boolean): void {
+  private drain(out: RecordSink, final: boolean): void {
     const buf = this.buf;
     let pos = 0;
     let line = this.line;
@@ -161,7 +168,7 @@ export class CsvTokenizer {
       }
       const delim = this.delim as string;
       if (text.indexOf('"') === -1) {
-        out.push({ fields: text.split(delim), line });
+        out(text.split(delim), line);
         pos = lineEnd + 1;
         line++;
         continue;
@@ -172,9 +179,9 @@ export class CsvTokenizer {
         if (buf.charCodeAt(lineEnd - 1) === 13) this.stats.crlfLines--;
         else this.stats.lfLines--;
       }
-      const rec = this.parseQuoted(buf, pos, delim, final, line);
+      const rec = this.parseQuoted(buf, pos, delim, final);
       if (rec === undefined) break;
-      out.push({ fields: rec.fields, line });
+      out(rec.fields, line);
       pos = rec.next;
       line += rec.lines;
     }
@@ -183,7 +190,13 @@ export class CsvTokenizer {
     if (final && this.buf.length > 0) {
       throw new AquaopsError('AQUAOPS_E_DATA_TRUNCATED', `${this.file}:${line}: the file ends inside a quoted field.`, {
         hint: 'The file is cut off or has an unbalanced quote ("). Re-copy the complete file or fix the quote.',
-        details: [{ path: `${this.file}:${line}`, expected: 'a closing quote', found: `end of file after "${this.buf.slice(0, 60)}"` }],
+        details: [
+          {
+            path: `${this.file}:${line}`,
+            expected: 'a closing quote',
+            found: `end of file after "${this.buf.slice(0, 60)}"`,
+          },
+        ],
       });
     }
   }
@@ -197,7 +210,6 @@ export class CsvTokenizer {
     pos: number,
     delim: string,
     final: boolean,
-    _line: number,
   ): { fields: string[]; next: number; lines: number } | undefined {
     const fields: string[] = [];
     let i = pos;
@@ -278,14 +290,10 @@ function unreadable(file: string, err: unknown): AquaopsError {
 }
 
 /**
- * Streams the CSV records of `file` in batches (one batch per read chunk). The first record is
- * the header. `stats` is filled in as reading proceeds and is final when the iteration ends.
+ * Reads `file` in chunks and yields its decoded text, checking for NUL bytes and invalid UTF-8
+ * on the way (with the line where they occur, from `tok`) and counting bytes into `tok.stats`.
  */
-export async function* readCsvRecords(
-  file: string,
-  stats: { current?: CsvStats },
-  options: CsvReadOptions = {},
-): AsyncGenerator<CsvRecord[]> {
+export async function* decodedChunks(file: string, tok: CsvTokenizer, options: CsvReadOptions = {}): AsyncGenerator<string> {
   try {
     const fh = await open(file, 'r');
     const st = await fh.stat();
@@ -294,8 +302,6 @@ export async function* readCsvRecords(
   } catch (err) {
     throw unreadable(file, err);
   }
-  const tok = new CsvTokenizer(file, options.delimiter);
-  stats.current = tok.stats;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const stream = createReadStream(file, { highWaterMark: options.chunkBytes ?? 1 << 20 });
   let first = true;
@@ -322,9 +328,7 @@ export async function* readCsvRecords(
         throw binary(file, line, tok.stats.bytes, 'bytes that are not valid UTF-8');
       }
       tok.stats.bytes += chunk.length;
-      const out: CsvRecord[] = [];
-      tok.push(text, out);
-      if (out.length > 0) yield out;
+      if (text.length > 0) yield text;
     }
     let tail: string;
     try {
@@ -332,16 +336,39 @@ export async function* readCsvRecords(
     } catch {
       throw binary(file, tok.currentLine(), tok.stats.bytes, 'an incomplete UTF-8 sequence at the end');
     }
-    const out: CsvRecord[] = [];
-    if (tail.length > 0) tok.push(tail, out);
-    tok.end(out);
-    if (out.length > 0) yield out;
+    if (tail.length > 0) yield tail;
   } catch (err) {
-    if (err instanceof AquaopsError) throw err;
+    if (err instanceof AquaopsError || options.signal?.aborted) throw err;
     throw unreadable(file, err);
   } finally {
     stream.destroy();
   }
+}
+
+/**
+ * Streams the CSV records of `file` in batches (one batch per read chunk). The first record is
+ * the header. `stats` is filled in as reading proceeds and is final when the iteration ends.
+ */
+export async function* readCsvRecords(
+  file: string,
+  stats: { current?: CsvStats },
+  options: CsvReadOptions = {},
+): AsyncGenerator<CsvRecord[]> {
+  const tok = new CsvTokenizer(file, options.delimiter);
+  stats.current = tok.stats;
+  let out: CsvRecord[] = [];
+  const emit: RecordSink = (fields, line) => {
+    out.push({ fields, line });
+  };
+  for await (const text of decodedChunks(file, tok, options)) {
+    tok.push(text, emit);
+    if (out.length > 0) {
+      yield out;
+      out = [];
+    }
+  }
+  tok.end(emit);
+  if (out.length > 0) yield out;
 }
 
 function countChar(s: string, ch: string): number {

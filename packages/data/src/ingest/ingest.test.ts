@@ -22,7 +22,8 @@ function file(content: string | Buffer, name?: string): string {
   return f;
 }
 
-const HEADER = 'ph,Hardness,Solids,Chloramines,Sulfate,Conductivity,Organic_carbon,Trihalomethanes,Turbidity,Potability';
+const HEADER =
+  'ph,Hardness,Solids,Chloramines,Sulfate,Conductivity,Organic_carbon,Trihalomethanes,Turbidity,Potability';
 const ROW0 = '7.1,200.5,20000,7.2,330,420,14.1,66.5,3.9,0';
 const ROW1 = '6.8,190,21000.5,6.9,340,430,13.9,70.1,4.1,1';
 let wp: DatasetSchema;
@@ -107,7 +108,9 @@ describe('formats', () => {
                   ? '0'
                   : '1.5',
     );
-    const f = file(`${names.join(',')}\n${vals.join(',')}\n${vals.join(',').replace('S-1', 'S-2').replace(',yes', ',no')}\n`);
+    const f = file(
+      `${names.join(',')}\n${vals.join(',')}\n${vals.join(',').replace('S-1', 'S-2').replace(',yes', ',no')}\n`,
+    );
     const rows = [];
     for await (const r of readRows(f, river)) rows.push(r);
     expect(rows).toHaveLength(2);
@@ -269,6 +272,40 @@ describe('bad input', () => {
     expect(r.examples['label-value']?.[0]?.found).toBe('worse');
   });
 
+  it('boolean features read true/false/yes/no/1/0 as 1/0; other values are bad-boolean', async () => {
+    const s = parseSchema(
+      'name: t\nversion: 1\ncolumns:\n  - { name: f, type: boolean }\n  - { name: y, type: integer, role: label, positive: 1 }\n',
+      't.yaml',
+    );
+    const f = file('f,y\nTrue,1\nno,0\n1,1\n0,0\nmaybe,1\n2,0\n,1\n');
+    const r = await validateCsv(f, s);
+    expect(r.rows.byReason['bad-boolean']).toBe(2);
+    expect(r.examples['bad-boolean']?.map((x) => x.found)).toEqual(['maybe', '2']);
+    const ds = await loadDataset(f, s, { allowFailed: true });
+    expect([...ds.X.data]).toEqual([1, 0, 1, 0, Number.NaN]);
+  });
+
+  it('header without rows fails the min-rows rule', async () => {
+    const r = await validateCsv(file(`${HEADER}\n`), wp);
+    expect(r.rows.read).toBe(0);
+    expect(r.rules.find((x) => x.id === 'min-rows')?.level).toBe('fail');
+  });
+
+  it('bad timestamps and missing ids reject the row', async () => {
+    const river = await loadSchema('river-monitoring');
+    const names = river.columns.filter((c) => c.required).map((c) => c.name);
+    const row = (id: string, ts: string): string =>
+      names
+        .map((c) => (c === 'sample_id' ? id : c === 'sampled_at' ? ts : c === 'safe' ? 'no' : c === 'site' ? 'A' : '1'))
+        .join(',');
+    const f = file(`${names.join(',')}\n${row('s1', '2024-02-30x')}\n${row('', '2024-01-01')}\n${row('s3', '')}\n`);
+    const r = await validateCsv(f, river);
+    expect(r.examples['bad-timestamp']?.[0]).toMatchObject({ line: 2, column: 'sampled_at', found: '2024-02-30x' });
+    expect(r.examples['missing-id']?.[0]).toMatchObject({ line: 3, column: 'sample_id' });
+    expect(r.rows.accepted).toBe(1); // a missing timestamp is allowed
+    expect(r.header.absentOptional).toEqual(['operator_note']);
+  });
+
   it('missing label rejects the row', async () => {
     const r = await validateCsv(file(`${HEADER}\n${ROW0.replace(/,0$/, ',')}\n${ROW1}\n`), wp);
     expect(r.rows.byReason['missing-label']).toBe(1);
@@ -328,7 +365,10 @@ describe('quality figures', () => {
 
 describe('readRows and loadDataset', () => {
   it('readRows stops early without hanging and yields rows in order', async () => {
-    const lines = Array.from({ length: 5000 }, (_, i) => `${(i % 14).toFixed(1)},200,20000,7,330,420,14,66,3.9,${i % 2}`);
+    const lines = Array.from(
+      { length: 5000 },
+      (_, i) => `${(i % 14).toFixed(1)},200,20000,7,330,420,14,66,3.9,${i % 2}`,
+    );
     const f = file(`${HEADER}\n${lines.join('\n')}\n`);
     const got: number[] = [];
     for await (const r of readRows(f, wp)) {
@@ -339,6 +379,13 @@ describe('readRows and loadDataset', () => {
     let count = 0;
     for await (const _ of readRows(f, wp)) count++;
     expect(count).toBe(5000);
+  });
+
+  it('an aborted signal stops the scan with the abort reason', async () => {
+    const f = file(`${HEADER}\n${ROW0}\n`);
+    const ac = new AbortController();
+    ac.abort(new Error('stop now'));
+    await expect(validateCsv(f, wp, { signal: ac.signal })).rejects.toThrow('stop now');
   });
 
   it('loadDataset is column-major in schema order with 0/1 labels, ids and lines', async () => {

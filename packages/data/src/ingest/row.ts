@@ -153,7 +153,11 @@ export class RowParser {
     if (dupes.length > 0) {
       throw new AquaopsError('AQUAOPS_E_DATA_HEADER', `${where}: the header repeats column(s) ${dupes.join(', ')}.`, {
         hint: 'Give every column a unique name.',
-        details: dupes.map((d) => ({ path: `${where} ${d}`, expected: 'a unique column name', found: `${d} (repeated)` })),
+        details: dupes.map((d) => ({
+          path: `${where} ${d}`,
+          expected: 'a unique column name',
+          found: `${d} (repeated)`,
+        })),
       });
     }
     if (missing.length > 0 || (strict && extra.length > 0)) {
@@ -270,14 +274,22 @@ export class RowParser {
           features[j] = Number.NaN;
           continue;
         }
+        const c = cols[j] as ColumnSchema;
+        if (c.type === 'boolean' && (TRUE.has(s.toLowerCase()) || FALSE.has(s.toLowerCase()))) {
+          features[j] = TRUE.has(s.toLowerCase()) ? 1 : 0;
+          continue;
+        }
         if (!NUMBER_RE.test(s)) {
-          const c = cols[j] as ColumnSchema;
-          issues.push(this.issue('not-a-number', line, c, c.name, raw));
+          issues.push(this.issue(c.type === 'boolean' ? 'bad-boolean' : 'not-a-number', line, c, c.name, raw));
           continue;
         }
         v = Number(s);
       }
       const c = cols[j] as ColumnSchema;
+      if (c.type === 'boolean' && v !== 0 && v !== 1) {
+        issues.push(this.issue('bad-boolean', line, c, c.name, raw));
+        continue;
+      }
       if (c.type === 'integer' && !Number.isInteger(v)) {
         issues.push(this.issue('not-an-integer', line, c, c.name, raw));
         continue;
@@ -308,7 +320,8 @@ export class RowParser {
       const t = (fields[this.tsIdx] as string).trim();
       if (!isMissingToken(t)) {
         const ms = ISO_RE.test(t) ? Date.parse(t.length === 10 ? `${t}T00:00:00Z` : t.replace(' ', 'T')) : Number.NaN;
-        if (Number.isNaN(ms)) issues.push(this.issue('bad-timestamp', line, undefined, this.schemaColumnAt(this.tsIdx), t));
+        if (Number.isNaN(ms))
+          issues.push(this.issue('bad-timestamp', line, undefined, this.schemaColumnAt(this.tsIdx), t));
         else timestamp = ms;
       }
     }

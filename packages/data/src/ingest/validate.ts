@@ -10,8 +10,8 @@ import { AquaopsError } from '@aquaops/contracts';
 import { QualityAccumulator } from '../quality/report.js';
 import type { AccumulatorOptions, QualityReport } from '../quality/report.js';
 import type { DatasetSchema } from '../schema/types.js';
-import { readCsvRecords } from './csv.js';
-import type { CsvRecord, CsvStats } from './csv.js';
+import { CsvTokenizer, decodedChunks } from './csv.js';
+import type { CsvStats, RecordSink } from './csv.js';
 import { RowParser } from './row.js';
 import type { CellIssue, ParsedRow } from './row.js';
 
@@ -46,7 +46,9 @@ function checkDelimiter(d: string | undefined): void {
   if (d !== undefined && (d.length !== 1 || d === '"' || d === '\n' || d === '\r')) {
     throw new AquaopsError('AQUAOPS_E_USAGE', `Invalid delimiter ${JSON.stringify(d)}.`, {
       hint: 'Use a single character such as "," ";" "|" or a tab.',
-      details: [{ path: 'delimiter', expected: 'one character other than a quote or line break', found: JSON.stringify(d) }],
+      details: [
+        { path: 'delimiter', expected: 'one character other than a quote or line break', found: JSON.stringify(d) },
+      ],
     });
   }
 }
@@ -57,24 +59,21 @@ function checkDelimiter(d: string | undefined): void {
  */
 async function scan(file: string, schema: DatasetSchema, options: IngestOptions, sink: ScanSink): Promise<ScanResult> {
   checkDelimiter(options.delimiter);
-  const holder: { current?: CsvStats } = {};
+  const tok = new CsvTokenizer(file, options.delimiter);
   let parser: RowParser | undefined;
   let rows = 0;
   const every = options.progressEvery ?? 100_000;
   let nextProgress = every;
   const issues: CellIssue[] = [];
   let buffer: Float64Array | undefined;
-  // The last record is only known once the file ends, so each batch is held back by one record
-  // to tell a truncated final line from an ordinary short row.
-  let pending: CsvRecord | undefined;
-  const handle = (rec: CsvRecord, last: boolean): void => {
+  const handle = (fields: string[], line: number, last: boolean): void => {
     if (parser === undefined) {
-      parser = new RowParser(file, schema, rec.fields, rec.line, options.strict ?? false);
+      parser = new RowParser(file, schema, fields, line, options.strict ?? false);
       buffer = new Float64Array(parser.featureNames.length);
       return;
     }
     const out = sink.reuse ? (buffer as Float64Array) : new Float64Array(parser.featureNames.length);
-    const row = parser.parse(rec.fields, rec.line, last && (holder.current?.lastLineUnterminated ?? false), issues, out);
+    const row = parser.parse(fields, line, last && tok.stats.lastLineUnterminated, issues, out);
     rows++;
     if (row !== undefined) sink.row(row);
     else {
@@ -82,29 +81,40 @@ async function scan(file: string, schema: DatasetSchema, options: IngestOptions,
       issues.length = 0;
     }
   };
-  for await (const batch of readCsvRecords(file, holder, {
-    ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  })) {
-    if (pending !== undefined) handle(pending, false);
-    for (let k = 0; k < batch.length - 1; k++) handle(batch[k] as CsvRecord, false);
-    pending = batch[batch.length - 1];
+  // The last record is only known once the file ends, so records are held back by one to tell a
+  // truncated final line from an ordinary short row.
+  let pendingFields: string[] | undefined;
+  let pendingLine = 0;
+  const emit: RecordSink = (fields, line) => {
+    if (pendingFields !== undefined) handle(pendingFields, pendingLine, false);
+    pendingFields = fields;
+    pendingLine = line;
+  };
+  for await (const text of decodedChunks(file, tok, options)) {
+    tok.push(text, emit);
     if (sink.flush !== undefined) await sink.flush();
     if (options.onProgress !== undefined && rows >= nextProgress) {
-      options.onProgress(rows, holder.current?.bytes ?? 0);
+      options.onProgress(rows, tok.stats.bytes);
       nextProgress = rows + every;
     }
   }
-  if (pending !== undefined) handle(pending, true);
+  tok.end(emit);
+  if (pendingFields !== undefined) handle(pendingFields, pendingLine, true);
   if (sink.flush !== undefined) await sink.flush();
-  const stats = holder.current as CsvStats;
+  const stats = tok.stats;
   if (parser === undefined) {
     throw new AquaopsError(
       'AQUAOPS_E_DATA_EMPTY',
       stats.bytes === 0 ? `${file} is empty (0 bytes).` : `${file} has no header line (only blank or # comment lines).`,
       {
         hint: `Pass a CSV whose first line is a header with the columns of schema ${schema.name}.`,
-        details: [{ path: file, expected: 'a header line and data rows', found: stats.bytes === 0 ? 'an empty file' : 'no header' }],
+        details: [
+          {
+            path: file,
+            expected: 'a header line and data rows',
+            found: stats.bytes === 0 ? 'an empty file' : 'no header',
+          },
+        ],
       },
     );
   }

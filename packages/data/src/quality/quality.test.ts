@@ -130,7 +130,10 @@ describe('rules', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'aquaops-q-'));
     const f = path.join(dir, 'd.csv');
     writeFileSync(f, 'a,y\n1,1\n,0\n,1\n4,0\n');
-    const s = parseSchema('name: t\nversion: 1\ncolumns:\n  - { name: a, type: number }\n  - { name: y, type: integer, role: label, positive: 1 }\n', 't');
+    const s = parseSchema(
+      'name: t\nversion: 1\ncolumns:\n  - { name: a, type: number }\n  - { name: y, type: integer, role: label, positive: 1 }\n',
+      't',
+    );
     const loose = { minRows: { warn: null, fail: null } };
     expect((await validateCsv(f, s, { thresholds: loose })).status).toBe('warn'); // 50% missing: warn
     expect((await validateCsv(f, s, { thresholds: { ...loose, missingRate: { fail: 0.4 } } })).status).toBe('fail');

@@ -14,7 +14,10 @@ function fmt(v: number | null | undefined): string {
   if (Number.isInteger(v)) return String(v);
   const a = Math.abs(v);
   if (a >= 1e5 || a < 1e-3) return v.toExponential(3);
-  return v.toPrecision(5).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return v
+    .toPrecision(5)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
 }
 
 function pct(x: number): string {
@@ -60,15 +63,19 @@ function sections(r: QualityReport): Sections {
   ];
   if (r.header.extra.length > 0) summary.push(`ignored columns: ${r.header.extra.join(', ')}`);
   if (r.leakage !== undefined) {
-    summary.push(`leakage vs ${r.leakage.against}: ${r.leakage.rows} test rows identical to a training row (${pct(r.leakage.rate)})`);
+    summary.push(
+      `leakage vs ${r.leakage.against}: ${r.leakage.rows} test rows identical to a training row (${pct(r.leakage.rate)})`,
+    );
   }
   const problems: string[] = [];
   for (const [kind, list] of Object.entries(r.examples)) {
     problems.push(`${kind}: ${r.rows.byReason[kind as keyof typeof r.rows.byReason] ?? 0} row(s)`);
-    for (const is of list ?? []) problems.push(`  line ${is.line}, ${is.column}: found "${is.found}" — ${is.message.split('; fix: ')[1] ?? ''}`);
+    for (const is of list ?? [])
+      problems.push(`  line ${is.line}, ${is.column}: found "${is.found}" — ${is.message.split('; fix: ')[1] ?? ''}`);
   }
   for (const d of r.duplicates.examples) problems.push(`duplicate: line ${d.line} repeats line ${d.firstLine}`);
-  for (const d of r.duplicates.idExamples) problems.push(`duplicate id "${d.id}": line ${d.line}, first at line ${d.firstLine}`);
+  for (const d of r.duplicates.idExamples)
+    problems.push(`duplicate id "${d.id}": line ${d.line}, first at line ${d.firstLine}`);
   for (const d of r.leakage?.examples ?? []) problems.push(`leak: test line ${d.line} = train line ${d.trainLine}`);
   return {
     summary,
@@ -130,7 +137,9 @@ export function renderTable(r: QualityReport): string {
   if (s.guidelines.rows.length > 0) {
     parts.push(`\nGuideline exceedance\n${table(s.guidelines.head, s.guidelines.rows)}`);
     parts.push(
-      r.guidelineSources.map((g) => `  ${g.source}: ${g.rows} rows (${pct(g.rowRate)}) exceed at least one value`).join('\n'),
+      r.guidelineSources
+        .map((g) => `  ${g.source}: ${g.rows} rows (${pct(g.rowRate)}) exceed at least one value`)
+        .join('\n'),
     );
   }
   if (s.problems.length > 0) parts.push(`\nProblems (first examples)\n${s.problems.join('\n')}`);

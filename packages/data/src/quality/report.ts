@@ -313,7 +313,13 @@ export class QualityAccumulator {
     });
     const guidelineSources: SourceExceedance[] = this.sourceNames.map((s) => {
       const a = this.sources.get(s) as SourceAcc;
-      return { source: s, rows: a.rows, rowRate: acc > 0 ? a.rows / acc : 0, exceedances: a.exceedances, checks: a.checks };
+      return {
+        source: s,
+        rows: a.rows,
+        rowRate: acc > 0 ? a.rows / acc : 0,
+        exceedances: a.exceedances,
+        checks: a.checks,
+      };
     });
     const distinct = [...ctx.labelValues.entries()].map(([value, v]) => ({ value, ...v }));
     const rules: RuleResult[] = [];
@@ -341,7 +347,13 @@ export class QualityAccumulator {
     );
     for (const c of columns) {
       const lv = above(c.missingRate, t.missingRate);
-      rule(`missing:${c.name}`, lv, c.missingRate, thresholdFor(lv, t.missingRate), `${c.name}: ${c.missing} missing (${pct(c.missingRate)})`);
+      rule(
+        `missing:${c.name}`,
+        lv,
+        c.missingRate,
+        thresholdFor(lv, t.missingRate),
+        `${c.name}: ${c.missing} missing (${pct(c.missingRate)})`,
+      );
     }
     const constants = columns.filter((c) => c.constant).map((c) => c.name);
     rule(
@@ -370,7 +382,13 @@ export class QualityAccumulator {
     );
     const minority = acc > 0 ? Math.min(this.positives, this.negatives) / acc : 0;
     const lvMin = below(minority, t.minorityRate);
-    rule('label-balance', lvMin, minority, thresholdFor(lvMin, t.minorityRate), `minority class ${pct(minority)} of accepted rows`);
+    rule(
+      'label-balance',
+      lvMin,
+      minority,
+      thresholdFor(lvMin, t.minorityRate),
+      `minority class ${pct(minority)} of accepted rows`,
+    );
     const dupRate = acc > 0 ? this.dupRows / acc : 0;
     const lvDup = above(dupRate, t.duplicateRate);
     rule('duplicate-rows', lvDup, dupRate, thresholdFor(lvDup, t.duplicateRate), `${this.dupRows} duplicate row(s)`);
@@ -384,7 +402,13 @@ export class QualityAccumulator {
     if (against !== undefined) {
       const r = acc > 0 ? this.leaked / acc : 0;
       const lv = above(r, t.leakageRate);
-      rule('train-test-leakage', lv, r, thresholdFor(lv, t.leakageRate), `${this.leaked} test row(s) identical to a training row`);
+      rule(
+        'train-test-leakage',
+        lv,
+        r,
+        thresholdFor(lv, t.leakageRate),
+        `${this.leaked} test row(s) identical to a training row`,
+      );
       leakage = { against: against.file, rows: this.leaked, rate: r, examples: this.leakExamples };
     }
     const exactQ = this.reservoir;

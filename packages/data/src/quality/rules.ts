@@ -77,11 +77,13 @@ export function worst(levels: readonly RuleLevel[]): RuleLevel {
 }
 
 /** Merges partial user thresholds over the defaults (each field independently). */
-export function resolveThresholds(partial?: {
-  readonly [K in keyof QualityThresholds]?: QualityThresholds[K] extends Threshold
-    ? Partial<Threshold>
-    : QualityThresholds[K];
-}): QualityThresholds {
+export function resolveThresholds(
+  partial?: {
+    readonly [K in keyof QualityThresholds]?: QualityThresholds[K] extends Threshold
+      ? Partial<Threshold>
+      : QualityThresholds[K];
+  },
+): QualityThresholds {
   const d = DEFAULT_THRESHOLDS;
   if (partial === undefined) return d;
   const m = (k: Exclude<keyof QualityThresholds, 'constantColumn'>): Threshold => ({ ...d[k], ...(partial[k] ?? {}) });

@@ -32,15 +32,96 @@ interface FeatureStat {
 
 /** Per-class statistics of water_potability.csv (shared/data/README.md). */
 export const POTABILITY_STATS: readonly FeatureStat[] = [
-  { name: 'ph', dist: 'normal', min: 0, max: 14, cls: [{ mean: 7.0854, std: 1.6835, missing: 0.157 }, { mean: 7.0738, std: 1.448, missing: 0.138 }] },
-  { name: 'Hardness', dist: 'normal', min: 0, max: 100000, cls: [{ mean: 196.733, std: 31.058, missing: 0 }, { mean: 195.801, std: 35.547, missing: 0 }] },
-  { name: 'Solids', dist: 'gamma', min: 0, max: 1000000, cls: [{ mean: 21777.5, std: 8543.1, missing: 0 }, { mean: 22384.0, std: 9101.0, missing: 0 }] },
-  { name: 'Chloramines', dist: 'normal', min: 0, max: 10000, cls: [{ mean: 7.0922, std: 1.501, missing: 0 }, { mean: 7.1693, std: 1.703, missing: 0 }] },
-  { name: 'Sulfate', dist: 'normal', min: 0, max: 100000, cls: [{ mean: 334.564, std: 36.746, missing: 0.244 }, { mean: 332.567, std: 47.693, missing: 0.229 }] },
-  { name: 'Conductivity', dist: 'gamma', min: 0, max: 200000, cls: [{ mean: 426.73, std: 80.047, missing: 0 }, { mean: 425.384, std: 82.048, missing: 0 }] },
-  { name: 'Organic_carbon', dist: 'normal', min: 0, max: 100000, cls: [{ mean: 14.364, std: 3.3346, missing: 0 }, { mean: 14.161, std: 3.2639, missing: 0 }] },
-  { name: 'Trihalomethanes', dist: 'normal', min: 0, max: 1000000, cls: [{ mean: 66.304, std: 16.079, missing: 0.054 }, { mean: 66.54, std: 16.327, missing: 0.043 }] },
-  { name: 'Turbidity', dist: 'normal', min: 0, max: 10000, cls: [{ mean: 3.9658, std: 0.7803, missing: 0 }, { mean: 3.9683, std: 0.7808, missing: 0 }] },
+  {
+    name: 'ph',
+    dist: 'normal',
+    min: 0,
+    max: 14,
+    cls: [
+      { mean: 7.0854, std: 1.6835, missing: 0.157 },
+      { mean: 7.0738, std: 1.448, missing: 0.138 },
+    ],
+  },
+  {
+    name: 'Hardness',
+    dist: 'normal',
+    min: 0,
+    max: 100000,
+    cls: [
+      { mean: 196.733, std: 31.058, missing: 0 },
+      { mean: 195.801, std: 35.547, missing: 0 },
+    ],
+  },
+  {
+    name: 'Solids',
+    dist: 'gamma',
+    min: 0,
+    max: 1000000,
+    cls: [
+      { mean: 21777.5, std: 8543.1, missing: 0 },
+      { mean: 22384.0, std: 9101.0, missing: 0 },
+    ],
+  },
+  {
+    name: 'Chloramines',
+    dist: 'normal',
+    min: 0,
+    max: 10000,
+    cls: [
+      { mean: 7.0922, std: 1.501, missing: 0 },
+      { mean: 7.1693, std: 1.703, missing: 0 },
+    ],
+  },
+  {
+    name: 'Sulfate',
+    dist: 'normal',
+    min: 0,
+    max: 100000,
+    cls: [
+      { mean: 334.564, std: 36.746, missing: 0.244 },
+      { mean: 332.567, std: 47.693, missing: 0.229 },
+    ],
+  },
+  {
+    name: 'Conductivity',
+    dist: 'gamma',
+    min: 0,
+    max: 200000,
+    cls: [
+      { mean: 426.73, std: 80.047, missing: 0 },
+      { mean: 425.384, std: 82.048, missing: 0 },
+    ],
+  },
+  {
+    name: 'Organic_carbon',
+    dist: 'normal',
+    min: 0,
+    max: 100000,
+    cls: [
+      { mean: 14.364, std: 3.3346, missing: 0 },
+      { mean: 14.161, std: 3.2639, missing: 0 },
+    ],
+  },
+  {
+    name: 'Trihalomethanes',
+    dist: 'normal',
+    min: 0,
+    max: 1000000,
+    cls: [
+      { mean: 66.304, std: 16.079, missing: 0.054 },
+      { mean: 66.54, std: 16.327, missing: 0.043 },
+    ],
+  },
+  {
+    name: 'Turbidity',
+    dist: 'normal',
+    min: 0,
+    max: 10000,
+    cls: [
+      { mean: 3.9658, std: 0.7803, missing: 0 },
+      { mean: 3.9683, std: 0.7808, missing: 0 },
+    ],
+  },
 ];
 
 /** 1278 of 3276 rows are potable in the real data. */
@@ -146,7 +227,7 @@ export function sampleDataset(opts: SampleOptions): { X: Matrix; y: Uint8Array; 
 }
 
 function formatValue(v: number): string {
-  return v !== v ? '' : String(Number(v.toPrecision(10)));
+  return v !== v ? '' : v.toPrecision(10);
 }
 
 /** The `# synthetic …` first line that marks generated files (the ingest skips `#` lines on top). */

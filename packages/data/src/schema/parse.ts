@@ -190,8 +190,8 @@ function checkColumn(c: Checker, v: unknown, i: number, labels: LabelValues): Co
     if (typeof v.required !== 'boolean') c.add([...p, 'required'], 'true or false', v.required);
     else required = v.required;
   }
-  if (role === 'feature' && type !== 'number' && type !== 'integer' && COLUMN_TYPES.includes(type as ColumnType)) {
-    c.add([...p, 'type'], 'number or integer for a feature column (models take numbers)', type);
+  if (role === 'feature' && (type === 'string' || type === 'timestamp')) {
+    c.add([...p, 'type'], 'number, integer or boolean (read as 0/1) for a feature column (models take numbers)', type);
   }
   if (role === 'timestamp' && type !== 'timestamp' && COLUMN_TYPES.includes(type as ColumnType)) {
     c.add([...p, 'type'], 'timestamp for the timestamp-role column', type);
@@ -267,7 +267,11 @@ function checkDocument(doc: unknown, source: string): { schema?: DatasetSchema; 
       if (parsed === undefined) return;
       const prev = seen.get(parsed.name.toLowerCase());
       if (prev !== undefined) {
-        c.add(['columns', i, 'name'], `a name not used before (columns[${prev}] has it; names are case-insensitive)`, parsed.name);
+        c.add(
+          ['columns', i, 'name'],
+          `a name not used before (columns[${prev}] has it; names are case-insensitive)`,
+          parsed.name,
+        );
       }
       seen.set(parsed.name.toLowerCase(), i);
       columns.push(parsed);

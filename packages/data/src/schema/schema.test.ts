@@ -151,7 +151,7 @@ describe('parseSchema validation', () => {
       ),
     );
     const msg = e.message;
-    expect(msg).toContain('number or integer for a feature column');
+    expect(msg).toContain('number, integer or boolean (read as 0/1) for a feature column');
     expect(msg).toContain('a name not used before');
     expect(msg).toContain('exactly one column with role: label');
   });

@@ -103,7 +103,8 @@ describe('kernelShap', () => {
       const x = new Float64Array(M);
       for (let j = 0; j < M; j++) x[j] = X.data[j * 2 + i] as number;
       const ref = bruteShapley(f, x, bg);
-      for (let j = 0; j < M; j++) expect(Math.abs((ex.phi[i * M + j] as number) - (ref[j] as number))).toBeLessThan(1e-9);
+      for (let j = 0; j < M; j++)
+        expect(Math.abs((ex.phi[i * M + j] as number) - (ref[j] as number))).toBeLessThan(1e-9);
     }
   });
 
@@ -146,6 +147,21 @@ describe('kernelShap', () => {
     expect(scale).toBeGreaterThan(0.5);
     const again = kernelShap(f, X, bg, { space: 'probability', seed: 7 });
     expect(Array.from(again.phi)).toEqual(Array.from(ex.phi));
+  });
+
+  it('an explicit small nSamples switches to sampled mode even when M is small', () => {
+    const M = 6;
+    const f = interacting(M);
+    const bg = randomMatrix(5, M, 1);
+    const X = randomMatrix(1, M, 2);
+    const calls: number[] = [];
+    const counted = (Z: Matrix) => {
+      calls.push(Z.nRows);
+      return f(Z);
+    };
+    kernelShap(counted, X, bg, { space: 'probability', nSamples: 20 });
+    // background + X + 20 coalitions x 5 background rows
+    expect(calls).toEqual([5, 1, 100]);
   });
 
   it('sampleBackground is seeded, bounded and rejects bad sizes', () => {

@@ -6,7 +6,8 @@
  * a weighted least-squares fit of coalition values with the Shapley kernel weights, constrained
  * so that sum(phi) = f(x) - E[f] exactly (the efficiency property).
  *
- * Exact mode (M <= exactMaxFeatures, default 10): all 2^M - 2 proper coalitions are enumerated
+ * Exact mode (M <= exactMaxFeatures, default 10, unless an explicit nSamples < 2^M - 2 asks for
+ * the cheaper sampled mode): all 2^M - 2 proper coalitions are enumerated
  * with their exact kernel weights, so the result equals the brute-force Shapley values with the
  * same background up to floating-point error (tested <= 1e-9). Sampled mode (larger M): `nSamples`
  * coalitions (default 2M + 2048) drawn with probability proportional to the total kernel weight
@@ -15,7 +16,10 @@
  * asymptotically; its error is measured in the tests (see kernel-shap.test.ts).
  *
  * Cost: one model evaluation on (#coalitions x #background) synthetic rows per explained row,
- * e.g. 510 x 50 = 25,500 rows for the 9 water-quality features.
+ * e.g. 510 x 50 = 25,500 rows for the 9 water-quality features. Models can supply a faster
+ * `coalitionValues` (kNN and RBF SVM update distances incrementally). Measured CPU per explained
+ * row at 2,600 training rows: QDA ~0.02 s, kNN ~0.6 s, RBF SVM (~1,800 support vectors) ~0.7 s. Pass a
+ * smaller background or nSamples to trade accuracy for speed.
  */
 import { MlError, invalidArgument } from '../errors.js';
 import { type Matrix, matrix } from '../matrix.js';
@@ -30,7 +34,21 @@ export interface KernelShapOptions {
   readonly seed?: number;
   /** Enumerate every coalition when the number of features is at most this (default 10). */
   readonly exactMaxFeatures?: number;
+  /**
+   * Optional model-specific fast path for the coalition values: must fill out[c] with the mean
+   * over background rows b of f(z), z_j = x_j where mask[c * M + j] = 1 and b_j otherwise, for
+   * c < count — the same numbers the generic path gets by evaluating f on synthetic rows.
+   */
+  readonly coalitionValues?: CoalitionValuesFn;
 }
+
+export type CoalitionValuesFn = (
+  x: Float64Array,
+  background: Matrix,
+  mask: Uint8Array,
+  count: number,
+  out: Float64Array,
+) => void;
 
 /** Default size of the background sample kept at fit time. */
 export const DEFAULT_BACKGROUND_ROWS = 50;
@@ -253,7 +271,9 @@ export function kernelShap(
     return result();
   }
 
-  const co = M <= exactMax ? exactCoalitions(M) : sampledCoalitions(M, nSamples, new Rng(seed));
+  // An explicit nSamples below the number of proper coalitions asks for the (cheaper) sampled mode.
+  const exact = M <= exactMax && (options.nSamples === undefined || options.nSamples >= 2 ** M - 2);
+  const co = exact ? exactCoalitions(M) : sampledCoalitions(M, nSamples, new Rng(seed));
   const C = co.count;
   const mask = co.mask;
   const w = co.weight;
@@ -285,8 +305,14 @@ export function kernelShap(
   const v = new Float64Array(C);
   const rhs = new Float64Array(K);
   const bgData = background.data;
+  const xRow = new Float64Array(M);
+  const fast = options.coalitionValues;
   for (let i = 0; i < nX; i++) {
-    for (let c0 = 0; c0 < C; c0 += chunk) {
+    if (fast !== undefined) {
+      for (let j = 0; j < M; j++) xRow[j] = X.data[j * nX + i] as number;
+      fast(xRow, background, mask, C, v);
+    }
+    for (let c0 = 0; fast === undefined && c0 < C; c0 += chunk) {
       const c1 = Math.min(C, c0 + chunk);
       const rows = (c1 - c0) * B;
       const data = new Float64Array(rows * M);

@@ -209,13 +209,21 @@ export class TreeBuilder {
       if (opts.maxDepth >= 0 && d >= opts.maxDepth) return;
       if (!(W1 > 0) || !(W1 < W)) return; // pure
       split.reset();
-      if (opts.mode === 'hist') this.searchHist(s, e, W, W1, rng, opts, split);
-      else this.searchRandom(s, e, W, W1, rng, opts, split);
+      this.search(s, e, W, W1, rng, opts, split);
       if (split.feature < 0) return;
       const parentScore = (W1 * W1 + (W - W1) * (W - W1)) / W;
       const decrease = split.score - parentScore;
       if (opts.minDecrease > 0 && decrease < opts.minDecrease) return;
-      pending.push({ k, decrease, ...split.copy() });
+      pending.push({
+        k,
+        decrease,
+        feature: split.feature,
+        bin: split.bin,
+        threshold: split.threshold,
+        missingLeft: split.missingLeft,
+        missingSeen: split.missingSeen,
+        score: split.score,
+      });
       if (bestFirst) siftUp(pending, pending.length - 1);
     };
     consider(0);
@@ -308,29 +316,34 @@ export class TreeBuilder {
   }
 
   /** Draws features without replacement until `mtry` non-constant ones were evaluated. */
-  private forEachSampledFeature(rng: Rng, mtry: number, evaluate: (f: number) => boolean): void {
+  private search(s: number, e: number, W: number, W1: number, rng: Rng, opts: GrowOptions, best: SplitResult): void {
     const perm = this.perm;
     const nF = this.nF;
+    const hist = opts.mode === 'hist';
     for (let f = 0; f < nF; f++) perm[f] = f;
     let visited = 0;
-    for (let k = 0; k < nF && visited < mtry; k++) {
+    for (let k = 0; k < nF && visited < opts.mtry; k++) {
       const j = k + rng.int(nF - k);
       const f = perm[j] as number;
       perm[j] = perm[k] as number;
       perm[k] = f;
-      if (evaluate(f)) visited++;
+      const nonConstant = hist
+        ? this.histFeature(f, s, e, W, W1, opts, best)
+        : this.randomFeature(f, s, e, W, W1, opts, best, rng);
+      if (nonConstant) visited++;
     }
   }
 
-  private searchHist(
+  /** Scores feature f's splits of node [s, e) into `best`; false when f is constant there. */
+  private histFeature(
+    f: number,
     s: number,
     e: number,
     W: number,
     W1: number,
-    rng: Rng,
     opts: GrowOptions,
     best: SplitResult,
-  ): void {
+  ): boolean {
     const binned = this.data.binned as BinnedFeatures;
     const nRows = binned.nRows;
     const bins = binned.bins;
@@ -339,118 +352,118 @@ export class TreeBuilder {
     const wy = this.wy;
     const n = e - s;
     const { hist, touched, cBin, cW, cY, cC, keys } = this;
-    this.forEachSampledFeature(rng, opts.mtry, (f) => {
-      const off = f * nRows;
-      const nb = binned.nBins[f] as number;
-      // Compact the node's rows into (bin, weight, class-1 weight, count) runs in bin order.
-      let nc = 0;
-      if (n <= SMALL_NODE && n < nb) {
-        // Sort keys bin * SMALL_NODE + position: exact in float64, insertion sort on <= 16 items.
-        for (let r = 0; r < n; r++) {
-          const key = (bins[off + (rows[s + r] as number)] as number) * SMALL_NODE + r;
-          let q = r - 1;
-          while (q >= 0 && (keys[q] as number) > key) {
-            keys[q + 1] = keys[q] as number;
-            q--;
-          }
-          keys[q + 1] = key;
+    const off = f * nRows;
+    const nb = binned.nBins[f] as number;
+    // Compact the node's rows into (bin, weight, class-1 weight, count) runs in bin order.
+    let nc = 0;
+    if (n <= SMALL_NODE && n < nb) {
+      // Sort keys bin * SMALL_NODE + position: exact in float64, insertion sort on <= 16 items.
+      for (let r = 0; r < n; r++) {
+        const key = (bins[off + (rows[s + r] as number)] as number) * SMALL_NODE + r;
+        let q = r - 1;
+        while (q >= 0 && (keys[q] as number) > key) {
+          keys[q + 1] = keys[q] as number;
+          q--;
         }
-        for (let r = 0; r < n; r++) {
-          const key = keys[r] as number;
-          const b = Math.floor(key / SMALL_NODE);
-          const i = s + (key - b * SMALL_NODE);
-          if (nc === 0 || cBin[nc - 1] !== b) {
-            cBin[nc] = b;
-            cW[nc] = 0;
-            cY[nc] = 0;
-            cC[nc] = 0;
-            nc++;
-          }
-          cW[nc - 1] = (cW[nc - 1] as number) + (w[i] as number);
-          cY[nc - 1] = (cY[nc - 1] as number) + (wy[i] as number);
-          cC[nc - 1] = (cC[nc - 1] as number) + 1;
+        keys[q + 1] = key;
+      }
+      for (let r = 0; r < n; r++) {
+        const key = keys[r] as number;
+        const b = Math.floor(key / SMALL_NODE);
+        const i = s + (key - b * SMALL_NODE);
+        if (nc === 0 || cBin[nc - 1] !== b) {
+          cBin[nc] = b;
+          cW[nc] = 0;
+          cY[nc] = 0;
+          cC[nc] = 0;
+          nc++;
         }
-      } else {
-        // Interleaved (weight, class-1 weight, count) per bin: one cache line per update. A bitmap
-        // of touched bins lets a node with fewer rows than bins visit (and re-zero) only those,
-        // in ascending order; `hist` is all zeros between calls.
-        for (let r = s; r < e; r++) {
-          const b = bins[off + (rows[r] as number)] as number;
+        cW[nc - 1] = (cW[nc - 1] as number) + (w[i] as number);
+        cY[nc - 1] = (cY[nc - 1] as number) + (wy[i] as number);
+        cC[nc - 1] = (cC[nc - 1] as number) + 1;
+      }
+    } else {
+      // Interleaved (weight, class-1 weight, count) per bin: one cache line per update. A bitmap
+      // of touched bins lets a node with fewer rows than bins visit (and re-zero) only those,
+      // in ascending order; `hist` is all zeros between calls.
+      for (let r = s; r < e; r++) {
+        const b = bins[off + (rows[r] as number)] as number;
+        const h = 3 * b;
+        hist[h] = (hist[h] as number) + (w[r] as number);
+        hist[h + 1] = (hist[h + 1] as number) + (wy[r] as number);
+        hist[h + 2] = (hist[h + 2] as number) + 1;
+        touched[b >> 5] = (touched[b >> 5] as number) | (1 << (b & 31));
+      }
+      const nWords = (nb >> 5) + 1;
+      for (let wd = 0; wd < nWords; wd++) {
+        let m = touched[wd] as number;
+        if (m === 0) continue;
+        touched[wd] = 0;
+        while (m !== 0) {
+          const low = m & -m;
+          m ^= low;
+          const b = (wd << 5) + 31 - Math.clz32(low);
           const h = 3 * b;
-          hist[h] = (hist[h] as number) + (w[r] as number);
-          hist[h + 1] = (hist[h + 1] as number) + (wy[r] as number);
-          hist[h + 2] = (hist[h + 2] as number) + 1;
-          touched[b >> 5] = (touched[b >> 5] as number) | (1 << (b & 31));
-        }
-        const nWords = (nb >> 5) + 1;
-        for (let wd = 0; wd < nWords; wd++) {
-          let m = touched[wd] as number;
-          if (m === 0) continue;
-          touched[wd] = 0;
-          while (m !== 0) {
-            const low = m & -m;
-            m ^= low;
-            const b = (wd << 5) + 31 - Math.clz32(low);
-            const h = 3 * b;
-            cBin[nc] = b;
-            cW[nc] = hist[h] as number;
-            cY[nc] = hist[h + 1] as number;
-            cC[nc] = hist[h + 2] as number;
-            hist[h] = 0;
-            hist[h + 1] = 0;
-            hist[h + 2] = 0;
-            nc++;
-          }
+          cBin[nc] = b;
+          cW[nc] = hist[h] as number;
+          cY[nc] = hist[h + 1] as number;
+          cC[nc] = hist[h + 2] as number;
+          hist[h] = 0;
+          hist[h + 1] = 0;
+          hist[h + 2] = 0;
+          nc++;
         }
       }
-      // The missing bin, if present, is last (bin nb).
-      let mW = 0;
-      let mY = 0;
-      let mC = 0;
-      if (nc > 0 && cBin[nc - 1] === nb) {
-        nc--;
-        mW = cW[nc] as number;
-        mY = cY[nc] as number;
-        mC = cC[nc] as number;
+    }
+    // The missing bin, if present, is last (bin nb).
+    let mW = 0;
+    let mY = 0;
+    let mC = 0;
+    if (nc > 0 && cBin[nc - 1] === nb) {
+      nc--;
+      mW = cW[nc] as number;
+      mY = cY[nc] as number;
+      mC = cC[nc] as number;
+    }
+    if (nc === 0 || (nc === 1 && mC === 0)) return false; // constant in this node
+    const up = binned.upper[f] as Float64Array;
+    const minLeaf = opts.minSamplesLeaf;
+    let lW = 0;
+    let lY = 0;
+    let lC = 0;
+    for (let k = 0; k < nc - 1; k++) {
+      lW += cW[k] as number;
+      lY += cY[k] as number;
+      lC += cC[k] as number;
+      const b = cBin[k] as number;
+      const rC = n - mC - lC;
+      // Missing rows right.
+      if (lC >= minLeaf && rC + mC >= minLeaf) {
+        best.offer(f, b, up[b] as number, false, mC > 0, giniScore(lW, lY, W - lW, W1 - lY));
       }
-      if (nc === 0 || (nc === 1 && mC === 0)) return false; // constant in this node
-      const up = binned.upper[f] as Float64Array;
-      const minLeaf = opts.minSamplesLeaf;
-      let lW = 0;
-      let lY = 0;
-      let lC = 0;
-      for (let k = 0; k < nc - 1; k++) {
-        lW += cW[k] as number;
-        lY += cY[k] as number;
-        lC += cC[k] as number;
-        const b = cBin[k] as number;
-        const rC = n - mC - lC;
-        // Missing rows right.
-        if (lC >= minLeaf && rC + mC >= minLeaf) {
-          best.offer(f, b, up[b] as number, false, mC > 0, giniScore(lW, lY, W - lW, W1 - lY));
-        }
-        // Missing rows left.
-        if (mC > 0 && lC + mC >= minLeaf && rC >= minLeaf) {
-          best.offer(f, b, up[b] as number, true, mC > 0, giniScore(lW + mW, lY + mY, W - lW - mW, W1 - lY - mY));
-        }
+      // Missing rows left.
+      if (mC > 0 && lC + mC >= minLeaf && rC >= minLeaf) {
+        best.offer(f, b, up[b] as number, true, mC > 0, giniScore(lW + mW, lY + mY, W - lW - mW, W1 - lY - mY));
       }
-      // Missing against everything else.
-      if (mC > 0 && n - mC >= minLeaf && mC >= minLeaf) {
-        best.offer(f, nb - 1, ALL_FINITE, false, mC > 0, giniScore(W - mW, W1 - mY, mW, mY));
-      }
-      return true;
-    });
+    }
+    // Missing against everything else.
+    if (mC > 0 && n - mC >= minLeaf && mC >= minLeaf) {
+      best.offer(f, nb - 1, ALL_FINITE, false, mC > 0, giniScore(W - mW, W1 - mY, mW, mY));
+    }
+    return true;
   }
 
-  private searchRandom(
+  /** Scores feature f's splits of node [s, e) into `best`; false when f is constant there. */
+  private randomFeature(
+    f: number,
     s: number,
     e: number,
     W: number,
     W1: number,
-    rng: Rng,
     opts: GrowOptions,
     best: SplitResult,
-  ): void {
+    rng: Rng,
+  ): boolean {
     const X = this.data.X;
     const data = X.data;
     const nRows = X.nRows;
@@ -459,54 +472,51 @@ export class TreeBuilder {
     const wy = this.wy;
     const n = e - s;
     const minLeaf = opts.minSamplesLeaf;
-    this.forEachSampledFeature(rng, opts.mtry, (f) => {
-      const off = f * nRows;
-      let lo = Number.POSITIVE_INFINITY;
-      let hi = Number.NEGATIVE_INFINITY;
-      let mW = 0;
-      let mY = 0;
-      let mC = 0;
-      for (let r = s; r < e; r++) {
-        const v = data[off + (rows[r] as number)] as number;
-        if (v !== v) {
-          mW += w[r] as number;
-          mY += wy[r] as number;
-          mC++;
-        } else {
-          if (v < lo) lo = v;
-          if (v > hi) hi = v;
-        }
+    const off = f * nRows;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    let mW = 0;
+    let mY = 0;
+    let mC = 0;
+    for (let r = s; r < e; r++) {
+      const v = data[off + (rows[r] as number)] as number;
+      if (v !== v) {
+        mW += w[r] as number;
+        mY += wy[r] as number;
+        mC++;
+      } else {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
       }
-      if (mC === n) return false;
-      if (!(hi > lo)) {
-        if (mC === 0) return false;
-        // Only missing vs. present can separate these rows.
-        if (n - mC >= minLeaf && mC >= minLeaf) {
-          best.offer(f, -1, ALL_FINITE, false, mC > 0, giniScore(W - mW, W1 - mY, mW, mY));
-        }
-        return true;
-      }
-      let thr = lo + rng.next() * (hi - lo);
-      if (thr >= hi) thr = lo;
-      let lW = 0;
-      let lY = 0;
-      let lC = 0;
-      for (let r = s; r < e; r++) {
-        const v = data[off + (rows[r] as number)] as number;
-        if (v <= thr) {
-          lW += w[r] as number;
-          lY += wy[r] as number;
-          lC++;
-        }
-      }
-      const rC = n - mC - lC;
-      if (lC >= minLeaf && rC + mC >= minLeaf)
-        best.offer(f, -1, thr, false, mC > 0, giniScore(lW, lY, W - lW, W1 - lY));
-      if (mC > 0 && lC + mC >= minLeaf && rC >= minLeaf) {
-        best.offer(f, -1, thr, true, mC > 0, giniScore(lW + mW, lY + mY, W - lW - mW, W1 - lY - mY));
+    }
+    if (mC === n) return false;
+    if (!(hi > lo)) {
+      if (mC === 0) return false;
+      // Only missing vs. present can separate these rows.
+      if (n - mC >= minLeaf && mC >= minLeaf) {
+        best.offer(f, -1, ALL_FINITE, false, mC > 0, giniScore(W - mW, W1 - mY, mW, mY));
       }
       return true;
-    });
+    }
+    let thr = lo + rng.next() * (hi - lo);
+    if (thr >= hi) thr = lo;
+    let lW = 0;
+    let lY = 0;
+    let lC = 0;
+    for (let r = s; r < e; r++) {
+      const v = data[off + (rows[r] as number)] as number;
+      if (v <= thr) {
+        lW += w[r] as number;
+        lY += wy[r] as number;
+        lC++;
+      }
+    }
+    const rC = n - mC - lC;
+    if (lC >= minLeaf && rC + mC >= minLeaf) best.offer(f, -1, thr, false, mC > 0, giniScore(lW, lY, W - lW, W1 - lY));
+    if (mC > 0 && lC + mC >= minLeaf && rC >= minLeaf) {
+      best.offer(f, -1, thr, true, mC > 0, giniScore(lW + mW, lY + mY, W - lW - mW, W1 - lY - mY));
+    }
+    return true;
   }
 }
 

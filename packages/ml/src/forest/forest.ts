@@ -12,7 +12,14 @@ import { rocAuc } from '../metrics/ranking.js';
 import type { Classifier, ExplainOptions, Explanation, FitOptions, ModelSpec, ModelState } from '../model.js';
 import { Rng } from '../rng.js';
 import { ensembleExpectedValue, ensembleShap } from '../tree/shap.js';
-import { predictTreeColumnMajor, type Tree, type TreeJson, treeFromJson, treeToJson } from '../tree/tree.js';
+import {
+  predictTreeColumnMajor,
+  predictTreeRow,
+  type Tree,
+  type TreeJson,
+  treeFromJson,
+  treeToJson,
+} from '../tree/tree.js';
 import { binFeatures, type GrowOptions, TreeBuilder } from './builder.js';
 import {
   extraTreesDefaults,
@@ -212,6 +219,22 @@ export class ForestClassifier implements Classifier {
     const inv = 1 / this.trees.length;
     for (let i = 0; i < nRows; i++) out[i] = (out[i] as number) * inv;
     return out;
+  }
+
+  /** Probability for one dense row (length nFeatures, NaN = missing): the low-latency path. */
+  predictRow(x: ArrayLike<number>): number {
+    this.fitted();
+    if (x.length !== this.nFeatures) {
+      throw new MlError('AQUAOPS_E_ML_SHAPE_MISMATCH', {
+        argument: 'x',
+        expected: `${this.nFeatures} features`,
+        found: `${x.length} values`,
+        fix: 'Pass one value per training feature, in training order.',
+      });
+    }
+    let s = 0;
+    for (const t of this.trees) s += predictTreeRow(t, x);
+    return s * (1 / this.trees.length);
   }
 
   /** Path-dependent TreeSHAP averaged over trees, in probability space. */

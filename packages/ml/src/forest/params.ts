@@ -54,7 +54,7 @@ export const randomForestDefaults: ForestParams = {
   maxSamples: 1,
   classWeight: 'none',
   oobScore: false,
-  maxBins: 255,
+  maxBins: 4095,
   seed: 0,
 };
 

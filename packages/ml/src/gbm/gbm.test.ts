@@ -164,7 +164,7 @@ describe('GradientBoostingClassifier: training behaviour', () => {
     const y = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       x[i] = i / n;
-      y[i] = x[i] > 0.7 ? 1 : 0;
+      y[i] = i / n > 0.7 ? 1 : 0;
     }
     const m = new GradientBoostingClassifier({ numIterations: 1, numLeaves: 2 }).fit(matrix(n, 1, x), y);
     const t = m.fittedTrees[0];
@@ -220,6 +220,53 @@ describe('GradientBoostingClassifier: training behaviour', () => {
       new GradientBoostingClassifier({ numIterations: 20, classWeight: { 0: 1, 1: 3 } }).fit(X, y).predictProba(X),
     );
     expect(up).toBeGreaterThan(plain + 0.1);
+  });
+
+  it('respects numLeaves, maxDepth, minDataInLeaf and featureFraction', () => {
+    const { X, y } = syntheticPotability(3000, 14);
+    const m = new GradientBoostingClassifier({
+      numIterations: 10,
+      numLeaves: 7,
+      maxDepth: 3,
+      minDataInLeaf: 60,
+      featureFraction: 1 / 9,
+      seed: 2,
+    }).fit(X, y);
+    const usedFeatures = new Set<number>();
+    m.fittedTrees.forEach((t, ti) => {
+      const depth = new Int32Array(t.feature.length);
+      const treeFeatures = new Set<number>();
+      let leaves = 0;
+      for (let n = 0; n < t.feature.length; n++) {
+        const f = t.feature[n] as number;
+        if (f === -1) {
+          leaves++;
+          continue;
+        }
+        treeFeatures.add(f);
+        depth[t.left[n] as number] = (depth[n] as number) + 1;
+        depth[t.right[n] as number] = (depth[n] as number) + 1;
+      }
+      expect(leaves).toBeLessThanOrEqual(7);
+      expect(Math.max(...depth)).toBeLessThanOrEqual(3);
+      expect(treeFeatures.size).toBe(1); // one feature sampled per tree
+      for (const f of treeFeatures) usedFeatures.add(f);
+      if (ti === 0) {
+        // First tree: all hessians are equal, so the estimated counts used while searching are exact.
+        const counts = new Map<number, number>();
+        for (let i = 0; i < X.nRows; i++) {
+          let n = 0;
+          while (t.feature[n] !== -1) {
+            const v = X.data[(t.feature[n] as number) * X.nRows + i] as number;
+            const left = v !== v ? t.missingLeft[n] === 1 : v <= (t.threshold[n] as number);
+            n = left ? (t.left[n] as number) : (t.right[n] as number);
+          }
+          counts.set(n, (counts.get(n) ?? 0) + 1);
+        }
+        for (const c of counts.values()) expect(c).toBeGreaterThanOrEqual(60);
+      }
+    });
+    expect(usedFeatures.size).toBeGreaterThan(1); // different trees sampled different features
   });
 
   it('reports progress once per iteration', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matrix, takeRows } from '../matrix.js';
+import { kernelShap } from '../explain/kernel-shap.js';
 import { ringProblem, rocAuc } from '../explain/synthetic.js';
 import { KNeighborsClassifier, knnSpec } from './knn.js';
 
@@ -65,6 +66,18 @@ describe('KNeighborsClassifier', () => {
       noise += Math.abs(full.phi[i * 3 + 2] as number);
     }
     expect(noise).toBeLessThan(signal / 2);
+  });
+
+  it('the incremental-distance coalition path gives the generic KernelSHAP values (tolerance 1e-12)', () => {
+    const q = takeRows(test.X, [7, 8]);
+    const bg = takeRows(train.X, [20, 21, 22, 23, 24, 25, 26]);
+    for (const weights of ['uniform', 'distance'] as const) {
+      const m = new KNeighborsClassifier({ k: 11, weights }).fit(train.X, train.y);
+      const fast = m.explain(q, { background: bg });
+      const generic = kernelShap((Z) => m.predictProba(Z), q, bg, { space: 'probability' });
+      for (let t = 0; t < fast.phi.length; t++)
+        expect(Math.abs((fast.phi[t] as number) - (generic.phi[t] as number))).toBeLessThan(1e-12);
+    }
   });
 
   it('reports errors', () => {

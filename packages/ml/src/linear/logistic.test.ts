@@ -104,7 +104,9 @@ describe('LogisticRegression', () => {
   it('converges quickly on badly scaled features (scales 1 .. 2e4) to a stationary point', () => {
     const scales = [1, 300, 20000, 7, 330];
     const d = X.data.slice();
-    for (let j = 0; j < 5; j++) for (let i = 0; i < X.nRows; i++) d[j * X.nRows + i] = (d[j * X.nRows + i] as number) * (scales[j] as number) + (scales[j] as number);
+    for (let j = 0; j < 5; j++)
+      for (let i = 0; i < X.nRows; i++)
+        d[j * X.nRows + i] = (d[j * X.nRows + i] as number) * (scales[j] as number) + (scales[j] as number);
     const Xr = matrix(X.nRows, 5, d);
     const m = new LogisticRegression({ C: 1 }).fit(Xr, y);
     expect(m.fitInfo?.converged).toBe(true);

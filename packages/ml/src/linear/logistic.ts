@@ -227,7 +227,8 @@ export function minimiseLogistic(
     if (fixB) dir[d] = 0;
     if (anyL1) {
       // OWL-QN: keep only direction components that agree with the steepest pseudo-descent.
-      for (let j = 0; j < nPen; j++) if ((l1[j] as number) > 0 && (dir[j] as number) * (pg[j] as number) >= 0) dir[j] = 0;
+      for (let j = 0; j < nPen; j++)
+        if ((l1[j] as number) > 0 && (dir[j] as number) * (pg[j] as number) >= 0) dir[j] = 0;
     }
     let dg = 0;
     for (let j = 0; j < n; j++) dg += (dir[j] as number) * (pg[j] as number);

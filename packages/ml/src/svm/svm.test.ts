@@ -3,6 +3,7 @@ import { linearProblem, ringProblem, rocAuc, varianceProblem } from '../explain/
 import { matrix, takeRows } from '../matrix.js';
 import { KernelCache, plattFit, solveSmo } from './smo.js';
 import { SupportVectorClassifier, svmSpec } from './svm.js';
+import { kernelShap } from '../explain/kernel-shap.js';
 import { toRowMajor } from '../explain/support.js';
 
 describe('solveSmo', () => {
@@ -65,14 +66,20 @@ describe('solveSmo', () => {
 });
 
 describe('SupportVectorClassifier', () => {
-  const train = varianceProblem(1200, 4, 1);
-  const test = varianceProblem(600, 4, 2);
+  const train = varianceProblem(600, 4, 1);
+  const test = varianceProblem(400, 4, 2);
+  let fitted: SupportVectorClassifier | undefined;
+  /** One default model shared by the tests that only read it (fitting is the slow part). */
+  const base = (): SupportVectorClassifier => {
+    fitted ??= new SupportVectorClassifier({ seed: 3 }).fit(train.X, train.y);
+    return fitted;
+  };
 
   it('solves a variance-difference problem (RBF) far above chance; linear kernel solves a linear one', () => {
-    const m = new SupportVectorClassifier().fit(train.X, train.y);
+    const m = base();
     expect(rocAuc(test.y, m.predictProba(test.X))).toBeGreaterThan(0.85);
     expect(rocAuc(test.y, m.predictMargin(test.X))).toBeGreaterThan(0.85);
-    const lin = linearProblem(800, 3, 3);
+    const lin = linearProblem(500, 3, 3);
     const linTest = linearProblem(400, 3, 4);
     const l = new SupportVectorClassifier({ kernel: 'linear' }).fit(lin.X, lin.y);
     expect(rocAuc(linTest.y, l.predictProba(linTest.X))).toBeGreaterThan(0.8);
@@ -86,7 +93,7 @@ describe('SupportVectorClassifier', () => {
   });
 
   it('same seed gives bit-identical models; round-trip predicts identically', () => {
-    const a = new SupportVectorClassifier({ seed: 3 }).fit(train.X, train.y);
+    const a = base();
     const b = new SupportVectorClassifier({ seed: 3 }).fit(train.X, train.y);
     expect(Array.from(a.predictProba(test.X))).toEqual(Array.from(b.predictProba(test.X)));
     const r = svmSpec.fromState(JSON.parse(JSON.stringify(a.toState())), () => a);
@@ -94,7 +101,7 @@ describe('SupportVectorClassifier', () => {
   });
 
   it('explain: KernelSHAP in log-odds adds up to the Platt log-odds', () => {
-    const m = new SupportVectorClassifier().fit(train.X, train.y);
+    const m = base();
     const q = takeRows(test.X, [0, 1, 2]);
     const ex = m.explain(q, { background: takeRows(train.X, [0, 1, 2, 3, 4, 5, 6, 7]) });
     expect(ex.space).toBe('log-odds');
@@ -106,6 +113,17 @@ describe('SupportVectorClassifier', () => {
     }
   });
 
+  it('the RBF coalition fast path gives the generic KernelSHAP values (tolerance 1e-9)', () => {
+    const m = base();
+    const q = takeRows(test.X, [3, 4]);
+    const bg = takeRows(train.X, [10, 11, 12, 13, 14, 15]);
+    const fast = m.explain(q, { background: bg });
+    const generic = kernelShap((Z) => m.predictLogOdds(Z), q, bg, { space: 'log-odds' });
+    expect(Math.abs(fast.base - generic.base)).toBeLessThan(1e-12);
+    for (let k = 0; k < fast.phi.length; k++)
+      expect(Math.abs((fast.phi[k] as number) - (generic.phi[k] as number))).toBeLessThan(1e-9);
+  });
+
   it('reports errors', () => {
     expect(() => new SupportVectorClassifier({ C: -1 })).toThrow(/params\.C/);
     expect(() => new SupportVectorClassifier({ gamma: 'wide' as never })).toThrow(/params\.gamma/);
@@ -114,10 +132,10 @@ describe('SupportVectorClassifier', () => {
     );
     const bad = train.X.data.slice();
     bad[5] = Number.NaN;
-    expect(() => new SupportVectorClassifier().fit(matrix(1200, 4, bad), train.y)).toThrow(
+    expect(() => new SupportVectorClassifier().fit(matrix(600, 4, bad), train.y)).toThrow(
       expect.objectContaining({ code: 'AQUAOPS_E_ML_MISSING_NOT_SUPPORTED' }),
     );
-    expect(() => new SupportVectorClassifier().fit(train.X, new Uint8Array(1200))).toThrow(
+    expect(() => new SupportVectorClassifier().fit(train.X, new Uint8Array(600))).toThrow(
       expect.objectContaining({ code: 'AQUAOPS_E_ML_ONE_CLASS' }),
     );
     const m = new SupportVectorClassifier().fit(

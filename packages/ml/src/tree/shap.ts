@@ -306,7 +306,21 @@ interface LeafRecords {
   readonly F0: Float64Array;
   readonly F1: Float64Array;
   readonly C1: Float64Array;
+  /**
+   * Leaves with at most PACK_MAX_U path features (almost all of them in practice), packed into one
+   * sequential stream with 4 quadrature lanes (unused lanes padded with factor 1, weight 0) so a
+   * row keeps the four running products in registers. Per leaf: [value, u, zw0..zw3], then per
+   * element [feature, lo, hi, nanFollows, F0 x4, F1 x4, C1 x4]. The generic arrays above skip them.
+   */
+  readonly packed: Float64Array;
 }
+
+/** Leaves with up to this many unique path features take the packed 4-lane path (ceil(8/2) = 4 nodes). */
+const PACK_MAX_U = 8;
+const PACK_HEAD = 6;
+const PACK_EL = 16;
+/** Rows scored together against each leaf record (see shapPacked). */
+const SHAP_BLOCK = 64;
 
 const RECORDS = new WeakMap<Tree, LeafRecords>();
 
@@ -420,9 +434,52 @@ function finishRecords(
       }
     }
   }
+  let packedLen = 0;
+  for (let l = 0; l < nLeaves; l++) {
+    const u = (start[l + 1] as number) - (start[l] as number);
+    if (u > 0 && u <= PACK_MAX_U) packedLen += PACK_HEAD + PACK_EL * u;
+  }
+  const packed = new Float64Array(packedLen);
+  let p = 0;
+  for (let l = 0; l < nLeaves; l++) {
+    const e0 = start[l] as number;
+    const u = (start[l + 1] as number) - e0;
+    if (u === 0 || u > PACK_MAX_U) continue;
+    const q = (u + 1) >> 1;
+    glRule(q);
+    const nodes = GL_NODES[q] as number[];
+    const weights = GL_WEIGHTS[q] as number[];
+    const zw = GL_ZERO_WEIGHTS[q] as number[];
+    packed[p] = value[l] as number;
+    packed[p + 1] = u;
+    for (let k = 0; k < 4; k++) packed[p + 2 + k] = k < q ? (zw[k] as number) : 0;
+    p += PACK_HEAD;
+    for (let e = e0; e < e0 + u; e++) {
+      const z = elZero[e] as number;
+      packed[p] = elFeature[e] as number;
+      packed[p + 1] = elLo[e] as number;
+      packed[p + 2] = elHi[e] as number;
+      packed[p + 3] = elNan[e] as number;
+      for (let k = 0; k < 4; k++) {
+        if (k < q) {
+          const t = nodes[k] as number;
+          const f1 = z + (1 - z) * t;
+          packed[p + 4 + k] = z * (1 - t);
+          packed[p + 8 + k] = f1;
+          packed[p + 12 + k] = ((1 - z) * (weights[k] as number)) / f1;
+        } else {
+          packed[p + 4 + k] = 1;
+          packed[p + 8 + k] = 1;
+          packed[p + 12 + k] = 0;
+        }
+      }
+      p += PACK_EL;
+    }
+  }
   return {
     nLeaves,
     maxU,
+    packed,
     value: Float64Array.from(value),
     start: Int32Array.from(start),
     elFeature: Int32Array.from(elFeature),
@@ -517,7 +574,7 @@ function shapByQuadrature(rec: LeafRecords, x: Float64Array, phi: Float64Array, 
   for (let l = 0; l < nLeaves; l++) {
     const e0 = start[l] as number;
     const u = (start[l + 1] as number) - e0;
-    if (u === 0) continue;
+    if (u <= PACK_MAX_U) continue; // empty, or handled by shapPacked
     const q = (u + 1) >> 1;
     for (let k = 0; k < q; k++) G[k] = 1;
     for (let j = 0; j < u; j++) {
@@ -549,6 +606,68 @@ function shapByQuadrature(rec: LeafRecords, x: Float64Array, phi: Float64Array, 
         phi[f] = (phi[f] as number) + v * acc;
       }
     }
+  }
+}
+
+/**
+ * The packed 4-lane form of `shapByQuadrature` for leaves with at most PACK_MAX_U path features,
+ * over a block of rows (row-major `xs` and `phis`, `nF` per row): each leaf record is read once
+ * per block and stays in L1 while every row of the block is scored against it, so a batch streams
+ * the model's records once per block instead of once per row.
+ */
+function shapPacked(
+  P: Float64Array,
+  xs: Float64Array,
+  nF: number,
+  nRows: number,
+  phis: Float64Array,
+  scale: number,
+): void {
+  const end = P.length;
+  let p = 0;
+  while (p < end) {
+    const v = (P[p] as number) * scale;
+    const u = P[p + 1] as number;
+    const zw0 = P[p + 2] as number;
+    const zw1 = P[p + 3] as number;
+    const zw2 = P[p + 4] as number;
+    const zw3 = P[p + 5] as number;
+    const e0 = p + PACK_HEAD;
+    const e1 = e0 + u * PACK_EL;
+    for (let r = 0, xo = 0; r < nRows; r++, xo += nF) {
+      let g0 = 1;
+      let g1 = 1;
+      let g2 = 1;
+      let g3 = 1;
+      let mask = 0;
+      for (let e = e0, bit = 1; e < e1; e += PACK_EL, bit <<= 1) {
+        const xv = xs[xo + (P[e] as number)] as number;
+        const follows = xv !== xv ? P[e + 3] === 1 : xv > (P[e + 1] as number) && xv <= (P[e + 2] as number);
+        // Lanes 4..7 hold F0 (row leaves the path), 8..11 F1 (row follows it).
+        const o = follows ? e + 8 : e + 4;
+        if (follows) mask |= bit;
+        g0 *= P[o] as number;
+        g1 *= P[o + 1] as number;
+        g2 *= P[o + 2] as number;
+        g3 *= P[o + 3] as number;
+      }
+      // Elements the row leaves all get -v * sum_k zw_k G_k (their z cancels).
+      const zeroShare = v * (zw0 * g0 + zw1 * g1 + zw2 * g2 + zw3 * g3);
+      for (let e = e0, bit = 1; e < e1; e += PACK_EL, bit <<= 1) {
+        const f = xo + (P[e] as number);
+        if (mask & bit) {
+          const acc =
+            (P[e + 12] as number) * g0 +
+            (P[e + 13] as number) * g1 +
+            (P[e + 14] as number) * g2 +
+            (P[e + 15] as number) * g3;
+          phis[f] = (phis[f] as number) + v * acc;
+        } else {
+          phis[f] = (phis[f] as number) - zeroShare;
+        }
+      }
+    }
+    p = e1;
   }
 }
 
@@ -618,7 +737,10 @@ export function ensembleShapRow(trees: readonly Tree[], x: ArrayLike<number>, sc
     if (rec.maxU > maxU) maxU = rec.maxU;
   }
   ensureScratch(maxU);
-  for (const rec of records) shapByQuadrature(rec, xf, phi, scale);
+  for (const rec of records) {
+    shapPacked(rec.packed, xf, xf.length, 1, phi, scale);
+    if (rec.maxU > PACK_MAX_U) shapByQuadrature(rec, xf, phi, scale);
+  }
 }
 
 /**
@@ -642,11 +764,23 @@ export function ensembleShap(trees: readonly Tree[], X: Matrix, scale: number, o
     if (rec.maxU > maxU) maxU = rec.maxU;
   }
   ensureScratch(maxU);
-  const x = new Float64Array(nF);
   const data = X.data;
-  for (let i = 0; i < nR; i++) {
-    for (let j = 0; j < nF; j++) x[j] = data[j * nR + i] as number;
-    const phi = out.subarray(i * nF, (i + 1) * nF);
-    for (let k = 0; k < records.length; k++) shapByQuadrature(records[k] as LeafRecords, x, phi, scale);
+  const xs = new Float64Array(SHAP_BLOCK * nF);
+  for (let i0 = 0; i0 < nR; i0 += SHAP_BLOCK) {
+    const nb = Math.min(SHAP_BLOCK, nR - i0);
+    for (let j = 0; j < nF; j++) {
+      const col = j * nR + i0;
+      for (let r = 0; r < nb; r++) xs[r * nF + j] = data[col + r] as number;
+    }
+    const phis = out.subarray(i0 * nF, (i0 + nb) * nF);
+    for (let k = 0; k < records.length; k++) {
+      const rec = records[k] as LeafRecords;
+      shapPacked(rec.packed, xs, nF, nb, phis, scale);
+      if (rec.maxU > PACK_MAX_U) {
+        for (let r = 0; r < nb; r++) {
+          shapByQuadrature(rec, xs.subarray(r * nF, (r + 1) * nF), phis.subarray(r * nF, (r + 1) * nF), scale);
+        }
+      }
+    }
   }
 }

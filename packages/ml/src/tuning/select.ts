@@ -10,7 +10,7 @@ export interface ScoredCandidate {
   readonly id: string;
   readonly mean: number;
   readonly stdErr: number;
-  /** Lower is simpler (e.g. fit + predict milliseconds). */
+  /** Lower is simpler (e.g. a family's rank: cheaper to serve and explain exactly). */
   readonly cost: number;
 }
 
@@ -46,6 +46,6 @@ export function selectOneStandardError<C extends ScoredCandidate>(
     best,
     chosen,
     withinOneSe: within,
-    rule: `best mean CV score (${greaterIsBetter ? 'higher' : 'lower'} is better); among the ${within.length} candidate(s) within one standard error (${se.toPrecision(3)}) of the best, the one with the lowest cost`,
+    rule: `best mean CV score (${greaterIsBetter ? 'higher' : 'lower'} is better); among the ${within.length} candidate(s) within one standard error (${se.toPrecision(3)}) of the best, the simplest (lowest rank)`,
   };
 }

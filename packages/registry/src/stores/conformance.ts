@@ -127,8 +127,11 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
         foldMetrics: [{ fold: 0, metrics: { auc: 0.7 } }],
         testMetrics: { auc: { value: 0.71, lower: 0.66, upper: 0.75, level: 0.95 } },
         durations: { fit: 120 },
+        summary: { rule: 'one standard error', chosen: { family: 'gbm', trial: 3 } },
       });
       expect(u.status).toBe('finished');
+      expect(r.summary).toEqual({});
+      expect(u.summary).toEqual({ rule: 'one standard error', chosen: { family: 'gbm', trial: 3 } });
       expect(u.testMetrics.auc?.upper).toBe(0.75);
       expect(u.trials.map((t) => [t.index, t.mean.auc])).toEqual([
         [0, 0.6],

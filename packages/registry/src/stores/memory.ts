@@ -74,6 +74,7 @@ export class MemoryStore implements RegistryStore {
       testMetrics: {},
       durations: {},
       error: null,
+      summary: {},
     });
     return this.#run(run.id)!;
   }

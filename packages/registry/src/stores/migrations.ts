@@ -65,6 +65,11 @@ export const MIGRATIONS: readonly Migration[] = [
         source TEXT NOT NULL)`,
     ],
   },
+  {
+    version: 2,
+    name: 'runs.summary: the selection rule and outcome of a training run',
+    statements: () => ["ALTER TABLE runs ADD COLUMN summary TEXT NOT NULL DEFAULT '{}'"],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);

@@ -24,6 +24,7 @@ export interface RunsTable {
   durations: string;
   environment: string;
   error: string | null;
+  summary: string;
 }
 
 export interface RunTrialsTable {

@@ -152,6 +152,7 @@ export class SqlStore implements RegistryStore {
           code_version: run.codeVersion,
           seed: run.seed,
           durations: '{}',
+          summary: '{}',
           environment: toJsonText(run.environment, 'environment'),
           error: null,
         })
@@ -168,6 +169,7 @@ export class SqlStore implements RegistryStore {
     if (update.foldMetrics !== undefined) set.fold_metrics = toJsonText(update.foldMetrics, 'foldMetrics');
     if (update.testMetrics !== undefined) set.test_metrics = toJsonText(update.testMetrics, 'testMetrics');
     if (update.durations !== undefined) set.durations = toJsonText(update.durations, 'durations');
+    if (update.summary !== undefined) set.summary = toJsonText(update.summary, 'summary');
     if (update.error !== undefined) set.error = update.error;
     await this.#tx(async (trx) => {
       const q =
@@ -783,6 +785,7 @@ function runFromRow(r: RunsTable): Omit<RunRecord, 'trials' | 'foldMetrics'> {
     durations: fromJsonText(r.durations),
     environment: fromJsonText(r.environment),
     error: r.error,
+    summary: fromJsonText(r.summary),
   };
 }
 

@@ -65,7 +65,11 @@ describe('sqlite store: migrations', () => {
       .prepare('INSERT INTO registry_migrations (version, name, applied_at) VALUES (?, ?, ?)')
       .run(LATEST_SCHEMA_VERSION + 1, 'future', 'x');
     raw.close();
-    expect(() => openSqliteStore(file)).toThrow(/schema version 2, newer than this aquaops knows \(1\)/);
+    expect(() => openSqliteStore(file)).toThrow(
+      new RegExp(
+        `schema version ${LATEST_SCHEMA_VERSION + 1}, newer than this aquaops knows \\(${LATEST_SCHEMA_VERSION}\\)`,
+      ),
+    );
     try {
       openSqliteStore(file);
     } catch (err) {

@@ -108,13 +108,18 @@ export class RunTracker {
 
   finish(
     runId: string,
-    result: { readonly testMetrics?: Readonly<Record<string, MetricWithCi>>; readonly durations?: MetricMap } = {},
+    result: {
+      readonly testMetrics?: Readonly<Record<string, MetricWithCi>>;
+      readonly durations?: MetricMap;
+      readonly summary?: JsonObject;
+    } = {},
   ): Promise<RunRecord> {
     return this.store.updateRun(runId, {
       status: 'finished',
       finishedAt: this.#now().toISOString(),
       ...(result.testMetrics === undefined ? {} : { testMetrics: result.testMetrics }),
       ...(result.durations === undefined ? {} : { durations: result.durations }),
+      ...(result.summary === undefined ? {} : { summary: result.summary }),
     });
   }
 

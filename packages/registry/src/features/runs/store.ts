@@ -71,6 +71,8 @@ export interface RunRecord {
   readonly durations: MetricMap;
   readonly environment: RunEnvironment;
   readonly error: string | null;
+  /** Selection rule and outcome recorded when the run finishes (`{}` until then). */
+  readonly summary: JsonObject;
   readonly trials: readonly TrialRecord[];
 }
 
@@ -95,6 +97,8 @@ export interface RunUpdate {
   readonly testMetrics?: Readonly<Record<string, MetricWithCi>>;
   readonly durations?: MetricMap;
   readonly error?: string | null;
+  /** The outcome in words and numbers: selection rule, chosen trial, threshold, calibration. */
+  readonly summary?: JsonObject;
 }
 
 export interface RunQuery {
