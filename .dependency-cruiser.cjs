@@ -47,7 +47,8 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: 'node_modules|dist|\\.d\\.ts$' },
-    parser: 'swc',
+    // Not 'swc': dependency-cruiser's swc parser has no TSX support (apps/web is React).
+    parser: 'tsc',
     tsPreCompilationDeps: true,
     combinedDependencies: true,
     enhancedResolveOptions: {

@@ -4,7 +4,7 @@
  * and memory (peak RSS, heap after). Run: `npx tsx bench/data-validate.ts [rows]`.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadSchema, validateCsv, writeSampleCsv } from '@aquaops/data';
@@ -90,7 +90,11 @@ export async function runValidateBench(opts: ValidateBenchOptions = {}): Promise
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const rows = Number(process.argv[2] ?? 1_000_000);
-  console.log(`load average before: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `load average before: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   const r = await runValidateBench({ rows, onLog: (l) => console.log(l) });
   console.log(
     `validated ${r.rows} rows (${(r.bytes / 1e6).toFixed(1)} MB) in ${r.validateSeconds.toFixed(2)} s: ` +

@@ -271,8 +271,39 @@ async function main(): Promise<number> {
   );
   let q: QualityResult | undefined;
   let sp: SpeedSection[] | undefined;
+  const file = path.join(args.outDir, `ml-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  // Written after each part (same file), so a long run stopped during the speed part keeps its quality figures.
+  const save = (complete: boolean): void => {
+    mkdirSync(args.outDir, { recursive: true });
+    const result = {
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      complete,
+      args,
+      machine: { node: process.version, cpus: availableParallelism(), cpu, loadavgAtStart: [l1, l5, l15] },
+      quality:
+        q === undefined
+          ? undefined
+          : {
+              status: q.status,
+              reason: q.reason,
+              inventory: q.inventory,
+              folds: q.run?.folds,
+              notes: q.run?.notes,
+              load: q.load,
+              targets: q.targets,
+              summaries: q.run?.summaries,
+              outcomes: q.run?.outcomes,
+            },
+      speed: sp,
+    };
+    writeFileSync(file, `${JSON.stringify(result, null, 1)}\n`);
+  };
   try {
-    if (args.quality) q = await quality(args);
+    if (args.quality) {
+      q = await quality(args);
+      if (args.speed) save(false);
+    }
     if (args.speed) sp = await speed(args);
   } catch (e) {
     if (e instanceof BenchInputError) {
@@ -285,30 +316,7 @@ async function main(): Promise<number> {
     }
     throw e;
   }
-  mkdirSync(args.outDir, { recursive: true });
-  const file = path.join(args.outDir, `ml-${started.toISOString().replace(/[:.]/g, '-')}.json`);
-  const result = {
-    startedAt: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    args,
-    machine: { node: process.version, cpus: availableParallelism(), cpu, loadavgAtStart: [l1, l5, l15] },
-    quality:
-      q === undefined
-        ? undefined
-        : {
-            status: q.status,
-            reason: q.reason,
-            inventory: q.inventory,
-            folds: q.run?.folds,
-            notes: q.run?.notes,
-            load: q.load,
-            targets: q.targets,
-            summaries: q.run?.summaries,
-            outcomes: q.run?.outcomes,
-          },
-    speed: sp,
-  };
-  writeFileSync(file, `${JSON.stringify(result, null, 1)}\n`);
+  save(true);
   out(`\nresult written to ${file}\n`);
   return 0;
 }

@@ -28,7 +28,7 @@ export function formatError(err: unknown, debug: boolean): { text: string; exitC
   if (code !== undefined) {
     const exitCode =
       code === 'AQUAOPS_E_USAGE' ? EXIT_USAGE : code === 'AQUAOPS_E_INTERNAL' ? EXIT_INTERNAL : EXIT_FAILURE;
-    return { text: `error ${code}: ${oneLine(e.message)}${hint}${stack}`, exitCode };
+    return { text: `error ${code}: ${sentence(oneLine(e.message))}${hint}${stack}`, exitCode };
   }
   const sys = (err as { code?: unknown }).code;
   if (typeof sys === 'string' && /^E[A-Z]+$/.test(sys)) {
@@ -39,6 +39,11 @@ export function formatError(err: unknown, debug: boolean): { text: string; exitC
     text: `error AQUAOPS_E_INTERNAL: ${oneLine(e.message)}${debug ? stack : ' (run again with --debug for details)'}`,
     exitCode: EXIT_INTERNAL,
   };
+}
+
+/** Ends the message with a full stop so the `Fix:` that follows reads as its own sentence. */
+function sentence(s: string): string {
+  return /[.!?:)]$/.test(s) ? s : `${s}.`;
 }
 
 function oneLine(s: string): string {

@@ -38,6 +38,7 @@ import { opsRoutes } from './features/ops/routes.js';
 import { OpsService } from './features/ops/service.js';
 import { ModelsService } from './features/models/service.js';
 import { predictRoutes } from './features/predict/routes.js';
+import { webRoutes } from './features/web/routes.js';
 import { PredictService } from './features/predict/service.js';
 import { type ManagerEvent, ModelManager } from './model/manager.js';
 import type { FeedbackStore, ModelAdmin, ModelSource, PredictionSink } from './model/types.js';
@@ -181,6 +182,7 @@ export async function buildApp(deps: AppDeps, config: ServerConfig): Promise<Ser
   kserveRoutes(app, new KserveService(manager, predict), manager);
   await batchRoutes(app, new BatchService({ metrics, log: predictionLog }), manager, config);
   opsRoutes(app, new OpsService(deps.ops, manager, metrics));
+  await webRoutes(app, { dir: config.webDir });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return { app, manager, predictionLog, metrics };

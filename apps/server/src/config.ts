@@ -44,6 +44,8 @@ export interface ServerConfig {
     readonly flushIntervalMs: number;
   };
   readonly shutdownTimeoutMs: number;
+  /** Directory of the built web app served at `/` ('' = apps/web/dist; served only when it has index.html). */
+  readonly webDir: string;
 }
 
 /** Keys accepted in the config file (camelCase) and their environment variables. */
@@ -69,6 +71,7 @@ const KEYS = {
   logBatchSize: 'AQUAOPS_LOG_BATCH_SIZE',
   logFlushIntervalMs: 'AQUAOPS_LOG_FLUSH_MS',
   shutdownTimeoutMs: 'AQUAOPS_SHUTDOWN_TIMEOUT_MS',
+  webDir: 'AQUAOPS_WEB_DIR',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -89,6 +92,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   predictionLog: { capacity: 10_000, batchSize: 500, flushIntervalMs: 1000 },
   shutdownTimeoutMs: 10_000,
+  webDir: '',
 };
 
 /** Makes a storable hash of an API key (for AQUAOPS_ADMIN_KEY_HASHES). */
@@ -282,6 +286,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
       flushIntervalMs: int('logFlushIntervalMs', DEFAULT_CONFIG.predictionLog.flushIntervalMs, 1, 600_000),
     },
     shutdownTimeoutMs: int('shutdownTimeoutMs', DEFAULT_CONFIG.shutdownTimeoutMs, 0, 600_000),
+    webDir: str('webDir', DEFAULT_CONFIG.webDir),
   };
   if (problems.length > 0) {
     const lines = problems.map((p) => `${p.path} must be ${p.expected}, got ${p.found}`);

@@ -16,6 +16,7 @@ import {
   RegistryModelSource,
   RegistryOpsSource,
   RegistryPredictionSink,
+  WorkerPredictionSink,
 } from './adapters/registry.js';
 import { type AppDeps, buildApp, type ServerApp } from './app.js';
 import { loadConfig, type ServerConfig } from './config.js';
@@ -36,6 +37,8 @@ export interface RegistryDeps {
   readonly deps: AppDeps;
   readonly store: RegistryStore;
   readonly registry: ModelRegistry;
+  /** Closes the prediction-log writer (after its queued appends) and then the store. */
+  close(): Promise<void>;
 }
 
 /** Resolves a store URL against `cwd` (relative SQLite paths) and creates the SQLite file's directory. */
@@ -52,16 +55,23 @@ export async function registryDeps(
   config: Pick<ServerConfig, 'storeUrl' | 'artifactDir'>,
   cwd: string = process.cwd(),
 ): Promise<RegistryDeps> {
-  const store = await openStore(resolveStoreUrl(config.storeUrl, cwd));
+  const url = resolveStoreUrl(config.storeUrl, cwd);
+  const store = await openStore(url);
   const registry = new ModelRegistry(store, new FsArtifactStore(path.resolve(cwd, config.artifactDir)));
+  // SQLite calls block the thread that makes them: its prediction log is written from a worker.
+  const workerSink = parseStoreUrl(url).kind === 'sqlite' ? new WorkerPredictionSink(url) : undefined;
   const deps: AppDeps = {
     source: new RegistryModelSource(registry),
     admin: new RegistryModelAdmin(registry),
-    sink: new RegistryPredictionSink(store),
+    sink: workerSink ?? new RegistryPredictionSink(store),
     feedback: new RegistryFeedbackStore(store),
     ops: new RegistryOpsSource(registry),
   };
-  return { deps, store, registry };
+  const close = async (): Promise<void> => {
+    await workerSink?.close();
+    await store.close();
+  };
+  return { deps, store, registry, close };
 }
 
 export async function startServer(deps: AppDeps, config: ServerConfig): Promise<RunningServer> {
@@ -96,12 +106,12 @@ export async function main(env: Readonly<Record<string, string | undefined>>, gi
     return 2;
   }
   let deps = given;
-  let store: RegistryStore | undefined;
+  let closeRegistry: (() => Promise<void>) | undefined;
   if (deps === undefined) {
     try {
       const opened = await registryDeps(config);
       deps = opened.deps;
-      store = opened.store;
+      closeRegistry = opened.close;
     } catch (err) {
       const e = err as AquaopsError;
       process.stderr.write(
@@ -114,7 +124,7 @@ export async function main(env: Readonly<Record<string, string | undefined>>, gi
   try {
     server = await startServer(deps, config);
   } catch (err) {
-    await store?.close();
+    await closeRegistry?.();
     throw err;
   }
   server.app.log.info({ url: server.url, model: config.modelName, ref: config.modelRef }, 'aquaops server listening');
@@ -126,7 +136,7 @@ export async function main(env: Readonly<Record<string, string | undefined>>, gi
       // The store closes only after the prediction log has flushed into it.
       void server
         .stop()
-        .then(() => store?.close())
+        .then(() => closeRegistry?.())
         .then(resolve, resolve);
     };
     process.on('SIGTERM', onSignal);

@@ -6,7 +6,7 @@
  */
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiClient, ApiError } from './api/client.js';
-import type { ModelVersionDetail } from './api/types.js';
+import type { ServingState } from './serving.js';
 import { LabView } from './views/LabView.js';
 
 const BatchView = lazy(() => import('./views/BatchView.js').then((m) => ({ default: m.BatchView })));
@@ -25,12 +25,6 @@ function viewFromHash(hash: string): ViewId {
   const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
   return VIEWS.find((v) => v.id === id)?.id ?? 'lab';
 }
-
-export type ServingState =
-  | { readonly status: 'loading' }
-  | { readonly status: 'error'; readonly message: string }
-  | { readonly status: 'none'; readonly message: string }
-  | { readonly status: 'ready'; readonly model: ModelVersionDetail };
 
 const client = new ApiClient();
 
@@ -79,9 +73,7 @@ export function App() {
         Skip to content
       </a>
       <header className="top">
-        <div className="brand">
-          <span aria-hidden="true">💧</span> aquaops
-        </div>
+        <div className="brand">aquaops</div>
         <nav aria-label="Views">
           <ul>
             {VIEWS.map((v) => (

@@ -23,8 +23,8 @@ export type {
   SourceExceedance,
 } from './quality/report.js';
 export { QualityAccumulator } from './quality/report.js';
-export type { QualityThresholds, RuleLevel, RuleResult, Threshold } from './quality/rules.js';
-export { DEFAULT_THRESHOLDS, resolveThresholds } from './quality/rules.js';
+export type { QualityThresholds, RuleLevel, RuleResult, Threshold, ThresholdOverrides } from './quality/rules.js';
+export { DEFAULT_THRESHOLDS, loadThresholds, parseThresholds, resolveThresholds } from './quality/rules.js';
 export type { ColumnStats } from './quality/sketch.js';
 export { ColumnSketch, DEFAULT_RESERVOIR } from './quality/sketch.js';
 export { FingerprintSet, RowHasher } from './quality/hashset.js';

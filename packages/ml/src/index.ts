@@ -147,7 +147,7 @@ export {
   VOTING_KIND,
   VotingEnsemble,
 } from './ensemble/ensemble.js';
-export type { KernelShapOptions } from './explain/kernel-shap.js';
+export type { CoalitionValuesFn, KernelShapOptions } from './explain/kernel-shap.js';
 export { DEFAULT_BACKGROUND_ROWS, kernelShap, sampleBackground } from './explain/kernel-shap.js';
 
 // gradient boosting (worker-thread backend: @aquaops/ml/node)

@@ -23,6 +23,7 @@ import {
   type TrialRecord as RunTrial,
 } from '@aquaops/registry';
 import { type ModelBundle, buildBundle, registerBundle, writeBundle } from './bundle.js';
+import { resolveFamilies } from './families.js';
 import { type TrainOptions, type TrainResult, trainModels } from './train.js';
 
 export interface TrainJobOptions extends TrainOptions {
@@ -90,7 +91,10 @@ export async function runTrainingJob(catalog: ModelCatalog, options: TrainJobOpt
     options.testFile === undefined
       ? undefined
       : { set: await loadDataset(options.testFile, schema), version: await md5File(options.testFile) };
+  // Usage errors (unknown family, bad data) must fail before a run is recorded.
+  resolveFamilies(catalog, options.families);
   const tracker = new RunTracker(options.store);
+  await tracker.reapDeadRuns();
   const run = await tracker.start({
     name: options.runName ?? `train ${basename(options.dataFile)}`,
     params: jsonParams(options),
@@ -114,8 +118,8 @@ export async function runTrainingJob(catalog: ModelCatalog, options: TrainJobOpt
     throw err;
   }
   const m = result.metric;
-  const trials: RunTrial[] = result.trials.map((t, index) => ({
-    index,
+  const trials: RunTrial[] = result.trials.map((t) => ({
+    index: t.id,
     family: t.family,
     params: t.params as JsonObject,
     foldMetrics: t.foldScores.map((v, fold) => ({ fold, metrics: { [m]: v } })),

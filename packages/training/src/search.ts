@@ -37,6 +37,8 @@ export interface SearchOptions {
   readonly signal?: AbortSignal;
   /** Wall-clock deadline (ms since epoch): no new rung starts after it. */
   readonly deadline?: number;
+  /** Allocates trial ids; a run numbers its trials 0, 1, 2, … in the order they are created. */
+  readonly nextTrialId: () => number;
 }
 
 export interface FamilySearchResult {
@@ -45,8 +47,6 @@ export interface FamilySearchResult {
   /** Best trial scored on all folds (undefined when every trial failed or the run was stopped first). */
   readonly best: TrialRecord | undefined;
 }
-
-let nextTrialId = 1;
 
 export async function searchFamily(
   family: Family,
@@ -73,7 +73,7 @@ export async function searchFamily(
     }
   }
   const trials: TrialRecord[] = paramSets.map((params) => ({
-    id: nextTrialId++,
+    id: options.nextTrialId(),
     family: family.id,
     params,
     config: familyConfig(family, params),

@@ -206,6 +206,8 @@ export async function trainModels(
   const trialsTotal = families.length * trialsPerFamily;
   let trialsDone = 0;
   let best: { family: string; score: number } | undefined;
+  let trialCounter = 0;
+  const nextTrialId = (): number => trialCounter++;
   const sign = objective.greaterIsBetter ? 1 : -1;
   try {
     for (let k = 0; k < families.length; k++) {
@@ -232,6 +234,7 @@ export async function trainModels(
           eta: 3,
           greaterIsBetter: objective.greaterIsBetter,
           seed: seed + 1000 * (k + 1),
+          nextTrialId,
           ...(options.signal === undefined ? {} : { signal: options.signal }),
           ...(deadline === undefined ? {} : { deadline }),
         },

@@ -125,6 +125,19 @@ describe('aquaops data validate', () => {
     expect(io2.stderr).toContain('strict mode');
   });
 
+  it('--thresholds turns a warn into a fail; a bad thresholds file is a usage error', async () => {
+    await sampleRows();
+    const t = path.join(dir, 't.yaml');
+    writeFileSync(t, 'minRows: { fail: 1000 }\n');
+    const io = capture();
+    expect(await main(['data', 'validate', good, '--thresholds', t], io)).toBe(1);
+    expect(io.stderr).toContain('min-rows: 500 accepted rows');
+    writeFileSync(t, 'minRow: { fail: 1000 }\n');
+    const io2 = capture();
+    expect(await main(['data', 'validate', good, '--thresholds', t], io2)).toBe(2);
+    expect(io2.stderr).toContain('AQUAOPS_E_USAGE');
+  });
+
   it('--help describes the command', async () => {
     const io = capture();
     expect(await main(['data', 'validate', '--help'], io)).toBe(0);

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { AquaopsError } from '@aquaops/contracts';
 import {
   loadSchema,
+  loadThresholds,
   renderJson,
   renderMarkdown,
   renderTable,
@@ -54,6 +55,7 @@ interface ValidateFlags {
   md?: string;
   maxExamples: number;
   progress?: boolean;
+  thresholds?: string;
 }
 
 async function writeOut(file: string, text: string): Promise<void> {
@@ -69,7 +71,9 @@ async function writeOut(file: string, text: string): Promise<void> {
 
 async function runValidate(file: string, flags: ValidateFlags, ctx: CliContext): Promise<void> {
   const schema = await loadSchema(flags.schema);
+  const thresholds = flags.thresholds === undefined ? undefined : await loadThresholds(flags.thresholds);
   const opts = {
+    ...(thresholds === undefined ? {} : { thresholds }),
     strict: flags.strict === true,
     maxExamples: flags.maxExamples,
     signal: ctx.signal,
@@ -120,6 +124,7 @@ export function registerDataIngest(program: Command, ctx: CliContext): void {
     .option('--out <report.json>', 'also write the JSON report here')
     .option('--md <report.md>', 'also write a Markdown report here')
     .option('--max-examples <n>', 'examples kept per kind of problem', intArg('--max-examples', 0), 5)
+    .option('--thresholds <file>', 'YAML/JSON rule thresholds, e.g. {missingRate: {warn: 0.1, fail: 0.3}}')
     .option('--progress', 'print progress to stderr (large files)')
     .action(async (file: string, flags: ValidateFlags) => {
       await runValidate(file, flags, ctx);

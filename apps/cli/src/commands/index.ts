@@ -6,6 +6,7 @@ import type { RegisterCommands } from './context.js';
 import { registerDataDvc } from './data-dvc.js';
 import { registerDataIngest } from './data-ingest.js';
 import { registerRegistryCommands } from './registry.js';
+import { registerServe } from './serve.js';
 import { registerTrain } from './train.js';
 
 export type { CliContext, RegisterCommands } from './context.js';
@@ -17,4 +18,5 @@ export const commandGroups: readonly RegisterCommands[] = [
   registerTrain,
   registerBundleCommands,
   registerRegistryCommands,
+  registerServe,
 ];

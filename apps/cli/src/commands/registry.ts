@@ -364,6 +364,35 @@ export function registerRegistryCommands(program: Command, ctx: { readonly io: I
       },
     );
 
+  withCommon(
+    models
+      .command('tag')
+      .argument('<name>', 'model name')
+      .argument('<version>', 'version to tag', positiveInt('version'))
+      .argument('<tags...>', 'KEY=VALUE to set, KEY= to remove')
+      .description('set or remove tags on a version (search with `models show NAME --tag KEY=VALUE`)'),
+  ).action(async (name: string, version: number, pairs: string[], opts: RegistryCliOptions) => {
+    const tags: Record<string, string | null> = {};
+    for (const p of pairs) {
+      const eq = p.indexOf('=');
+      if (eq <= 0) {
+        throw new AquaopsError('AQUAOPS_E_USAGE', `tag "${p}" is not KEY=VALUE`, {
+          hint: 'write e.g. `reviewed=yes`, or `reviewed=` to remove the tag',
+        });
+      }
+      const value = p.slice(eq + 1);
+      tags[p.slice(0, eq)] = value === '' ? null : value;
+    }
+    await withRegistry(opts, async (_reg, store) => {
+      const v = await store.setTags(name, version, tags);
+      out(opts.json, v.tags, () =>
+        Object.entries(v.tags)
+          .map(([k, x]) => `${k}=${x}`)
+          .join('\n'),
+      );
+    });
+  });
+
   actorOpt(
     withCommon(
       models

@@ -142,16 +142,25 @@ function fmtMs(ms: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-/** Renders progress: a rewritten line on a terminal, one line per family change otherwise. */
-export function progressPrinter(io: Io, tty: boolean): (e: TrainProgress) => void {
+/**
+ * Renders progress: a rewritten line on a terminal; elsewhere (logs, CI) a line when the family
+ * or phase changes and at most every 5 seconds in between, each with best-so-far and ETA.
+ */
+export function progressPrinter(io: Io, tty: boolean, now: () => number = Date.now): (e: TrainProgress) => void {
   let lastFamily = '';
+  let lastPhase = '';
+  let lastAt = 0;
   return (e) => {
     const best = e.best === undefined ? '' : ` | best ${e.best.family} ${e.best.score.toFixed(4)}`;
     const eta = e.etaMs === undefined ? '' : ` | ETA ${fmtMs(e.etaMs)}`;
     const line = `[${fmtMs(e.elapsedMs)}] ${e.phase}${e.family ? ` ${e.family}` : ''} | trial ${e.trialsDone}/${e.trialsTotal}${best}${eta}`;
     if (tty) process.stderr.write(`\r\x1b[2K${line}${e.phase === 'done' ? '\n' : ''}`);
-    else if (e.family !== lastFamily || e.phase !== 'search') io.err(line);
+    else if (e.family !== lastFamily || e.phase !== lastPhase || now() - lastAt >= 5000) {
+      io.err(line);
+      lastAt = now();
+    }
     lastFamily = e.family ?? '';
+    lastPhase = e.phase;
   };
 }
 
@@ -321,6 +330,8 @@ export function registerTrain(program: Command, ctx: CliContext): void {
                 reason: r.promotion?.reason,
               },
       };
+      // An interrupted run must not look like success to a script or a pipeline (128 + SIGINT).
+      if (res.interrupted) process.exitCode = 130;
       if (opts.json === true) {
         ctx.io.out(JSON.stringify(summary, null, 2));
         return;

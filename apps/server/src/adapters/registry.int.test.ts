@@ -20,6 +20,7 @@ import {
   RegistryModelSource,
   RegistryOpsSource,
   RegistryPredictionSink,
+  WorkerPredictionSink,
 } from './registry.js';
 
 const pgUp = await pgReachable();
@@ -260,3 +261,36 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
     }, 30_000);
   });
 }
+
+describe('WorkerPredictionSink (SQLite written from a worker thread)', () => {
+  it('appends through its own connection, reports store errors with their code, and closes', async () => {
+    const kit = await openKit('sqlite');
+    const sink = new WorkerPredictionSink(kit.url!);
+    try {
+      const rec = (id: string, version: number) => ({
+        predictionId: id,
+        requestId: 'r1',
+        timestamp: new Date().toISOString(),
+        model: { name: 'potability', version },
+        route: 'ab:2',
+        inputs: { ph: 7 },
+        passthrough: { siteId: 'S1' },
+        probability: 0.7,
+        verdict: 'potable',
+        threshold: 0.5,
+        latencyMs: 1.5,
+        shadow: false,
+      });
+      await sink.append([rec('11111111-1111-4111-8111-111111111111', 2), rec('22222222-2222-4222-8222-222222222222', 2)]);
+      const got = await kit.store.recentPredictions({ model: 'potability', limit: 10 });
+      expect(got.map((r) => r.id).sort()).toEqual(['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222']);
+      expect(got[0]).toMatchObject({ route: 'variant', version: 2, outputs: { label: 1, passthrough: { siteId: 'S1' } } });
+      await expect(sink.append([rec('33333333-3333-4333-8333-333333333333', 0)])).rejects.toMatchObject({
+        code: 'AQUAOPS_E_REGISTRY_INVALID',
+      });
+    } finally {
+      await sink.close();
+      await kit.dispose();
+    }
+  }, 30_000);
+});

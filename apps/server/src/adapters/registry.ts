@@ -7,7 +7,9 @@
  * (server, CLI, trainer) shares the same store, an alias moved by `aquaops models promote` in
  * another process is seen by the next poll.
  */
-import { AquaopsError, type ModelSignature } from '@aquaops/contracts';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AquaopsError, isErrorCode, type ModelSignature } from '@aquaops/contracts';
 import { defaultCatalog, loadModel } from '@aquaops/ml';
 import type {
   AliasEvent,
@@ -345,5 +347,75 @@ export class RegistryOpsSource implements OpsSource {
       });
     }
     return { bytes: await this.registry.loadArtifact(model, version, name), contentType: ref.contentType };
+  }
+}
+
+/**
+ * A prediction sink that writes from a worker thread with its own store connection, so
+ * synchronous stores (SQLite) never block the serving thread. Appends are answered in order.
+ */
+export class WorkerPredictionSink implements PredictionSink {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private readonly ready: Promise<void>;
+  private closed: Promise<void> | undefined;
+
+  constructor(storeUrl: string) {
+    const bootstrap = fileURLToPath(new URL('./worker/bootstrap.mjs', import.meta.url));
+    this.worker = new Worker(bootstrap, { workerData: { storeUrl } });
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (m: { ready?: boolean; closed?: boolean; id?: number; error?: { message: string; code?: string } }) => {
+        if (m.ready === true) resolve();
+        if (m.id === undefined) return;
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (p === undefined) return;
+        if (m.error === undefined) p.resolve();
+        else {
+          const code = m.error.code;
+          p.reject(
+            code !== undefined && isErrorCode(code)
+              ? new AquaopsError(code, m.error.message)
+              : new AquaopsError('AQUAOPS_E_REGISTRY_UNAVAILABLE', m.error.message),
+          );
+        }
+      };
+      this.worker.on('message', onMessage);
+      this.worker.once('error', (err) => {
+        reject(err);
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      });
+    });
+    // Until the first append awaits it, an early failure must not be an unhandled rejection.
+    this.ready.catch(() => undefined);
+  }
+
+  async append(records: readonly PredictionRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.ready;
+    const id = this.nextId++;
+    const stored = records.map(toStoredPrediction);
+    await new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, records: stored });
+    });
+  }
+
+  /** Lets queued appends finish, then closes the worker's store connection. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      try {
+        await this.ready;
+      } catch {
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        this.worker.once('exit', () => resolve());
+        this.worker.postMessage({ close: true });
+      });
+    })();
+    return this.closed;
   }
 }

@@ -35,6 +35,20 @@ export class ApiError extends Error {
   }
 }
 
+/** Every route the app calls (OpenAPI path templates); the e2e test checks them against /openapi.json. */
+export const API_ROUTES = [
+  ['get', '/api/v1/models'],
+  ['get', '/api/v1/models/{name}/versions/{version}'],
+  ['get', '/api/v1/models/{name}/versions/{version}/artifacts/{artifact}'],
+  ['get', '/api/v1/models/{name}/aliases/{alias}/history'],
+  ['post', '/api/v1/predict'],
+  ['post', '/api/v1/predict/batch'],
+  ['post', '/api/v1/feedback'],
+  ['post', '/api/v1/admin/models/{name}/aliases/{alias}'],
+  ['get', '/api/v1/ops/summary'],
+  ['get', '/api/v1/ops/predictions'],
+] as const;
+
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface ApiClientOptions {

@@ -65,7 +65,10 @@ function quote(v: string): string {
 }
 
 /** CSV text (CRLF line ends) from a header and rows; null/undefined become empty fields. */
-export function toCsv(header: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+export function toCsv(
+  header: readonly string[],
+  rows: readonly (readonly (string | number | null | undefined)[])[],
+): string {
   const lines = [header.map(quote).join(',')];
   for (const r of rows) lines.push(r.map((v) => (v === null || v === undefined ? '' : quote(String(v)))).join(','));
   return `${lines.join('\r\n')}\r\n`;

@@ -46,7 +46,11 @@ export function metricRows(metrics: Readonly<Record<string, number>>): MetricWit
       const name = k.slice(5);
       const lo = metrics[`${k}_ci_lower`];
       const hi = metrics[`${k}_ci_upper`];
-      rows.push(lo !== undefined && hi !== undefined ? { name, value, lo, hi, set: 'held-out' } : { name, value, set: 'held-out' });
+      rows.push(
+        lo !== undefined && hi !== undefined
+          ? { name, value, lo, hi, set: 'held-out' }
+          : { name, value, set: 'held-out' },
+      );
     } else rows.push({ name: k, value, set: 'other' });
   }
   return rows;
@@ -75,7 +79,11 @@ export function parseEvaluation(raw: unknown): Evaluation {
   const roc = curve(rec(o.roc).fpr, rec(o.roc).tpr);
   const pr = curve(rec(o.pr).recall, rec(o.pr).precision);
   let calibration: Curve | undefined;
-  const bins = Array.isArray(o.calibration) ? o.calibration : Array.isArray(rec(o.calibration).bins) ? (rec(o.calibration).bins as unknown[]) : undefined;
+  const bins = Array.isArray(o.calibration)
+    ? o.calibration
+    : Array.isArray(rec(o.calibration).bins)
+      ? (rec(o.calibration).bins as unknown[])
+      : undefined;
   if (bins !== undefined) {
     const pts = bins
       .map(rec)
@@ -86,10 +94,9 @@ export function parseEvaluation(raw: unknown): Evaluation {
     );
   }
   const c = rec(o.confusion);
-  const confusion =
-    [c.tp, c.fp, c.tn, c.fn].every((x) => typeof x === 'number')
-      ? { tp: c.tp as number, fp: c.fp as number, tn: c.tn as number, fn: c.fn as number }
-      : undefined;
+  const confusion = [c.tp, c.fp, c.tn, c.fn].every((x) => typeof x === 'number')
+    ? { tp: c.tp as number, fp: c.fp as number, tn: c.tn as number, fn: c.fn as number }
+    : undefined;
   const metrics: MetricWithCi[] = [];
   const test = rec(o.test);
   const ci = rec(o.ci);

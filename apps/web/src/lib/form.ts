@@ -23,7 +23,7 @@ export function featureLabel(spec: Pick<FeatureSpec, 'name' | 'description'>): s
 export function formatNumber(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
   const abs = Math.abs(x);
-  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return x.toExponential(2);
+  if (abs !== 0 && (abs >= 1e12 || abs < 1e-3)) return x.toExponential(2);
   return Number(x.toPrecision(digits + (abs >= 1000 ? 3 : 1))).toLocaleString('en-US', { maximumFractionDigits: 4 });
 }
 
@@ -34,7 +34,8 @@ function unitSuffix(spec: FeatureSpec): string {
 /** "between 0 and 14", "at least 0", "" — the valid range in words. */
 export function rangeText(spec: FeatureSpec): string {
   const u = unitSuffix(spec);
-  if (spec.min !== undefined && spec.max !== undefined) return `${formatNumber(spec.min)}–${formatNumber(spec.max)}${u}`;
+  if (spec.min !== undefined && spec.max !== undefined)
+    return `${formatNumber(spec.min)}–${formatNumber(spec.max)}${u}`;
   if (spec.min !== undefined) return `at least ${formatNumber(spec.min)}${u}`;
   if (spec.max !== undefined) return `at most ${formatNumber(spec.max)}${u}`;
   return '';
@@ -57,6 +58,13 @@ export function guidelineText(g: Guideline, spec: FeatureSpec): string {
 export function parseField(spec: FeatureSpec, text: string): FieldResult {
   const t = text.trim();
   if (t === '') return { value: null };
+  // "21,000" could be twenty-one thousand or 21.000: refuse rather than guess by a factor of 1000.
+  if (/^[+-]?\d{1,3}(,\d{3})+$/.test(t)) {
+    return {
+      value: null,
+      error: `Write the number without thousands separators (e.g. ${t.replace(/,/g, '')}), or use a point for decimals.`,
+    };
+  }
   if (!NUMBER.test(t)) return { value: null, error: `Enter a number (e.g. ${exampleValue(spec)}), or leave it empty.` };
   const value = Number(t.replace(',', '.'));
   if (!Number.isFinite(value)) return { value: null, error: 'This number is too large.' };
@@ -76,7 +84,12 @@ function rangeWords(spec: FeatureSpec): string {
 }
 
 function exampleValue(spec: FeatureSpec): string {
-  if (spec.min !== undefined && spec.max !== undefined) return formatNumber((spec.min + spec.max) / 2);
+  const g = spec.guidelines?.find((x) => x.max !== undefined || x.min !== undefined);
+  const typical =
+    g === undefined ? undefined : g.min !== undefined && g.max !== undefined ? (g.min + g.max) / 2 : (g.max ?? g.min);
+  if (typical !== undefined) return String(typical);
+  if (spec.min !== undefined && spec.max !== undefined)
+    return String(Number(((spec.min + spec.max) / 2).toPrecision(2)));
   return '7.2';
 }
 

@@ -17,24 +17,22 @@ export function sortRows(rows: readonly BatchRow[], key: SortKey, dir: SortDir):
       let c = 0;
       if (key === 'line') c = a.r.line - b.r.line;
       else if (a.r.ok && b.r.ok) {
-        c =
-          key === 'probability'
-            ? a.r.probability - b.r.probability
-            : a.r.verdict.localeCompare(b.r.verdict);
+        c = key === 'probability' ? a.r.probability - b.r.probability : a.r.verdict.localeCompare(b.r.verdict);
       }
       return c !== 0 ? sign * c : a.i - b.i;
     })
     .map((x) => x.r);
 }
 
-/** `verdict`: 'all', 'errors' or a verdict word; `text` matches line numbers, verdicts and error words. */
+/** `verdict`: 'all', 'errors' or a verdict word; `text` is a line number, or words in verdicts and errors. */
 export function filterRows(rows: readonly BatchRow[], verdict: VerdictFilter, text: string): BatchRow[] {
   const q = text.trim().toLowerCase();
   return rows.filter((r) => {
     if (verdict === 'errors' && r.ok) return false;
     if (verdict !== 'all' && verdict !== 'errors' && (!r.ok || r.verdict !== verdict)) return false;
     if (q === '') return true;
-    if (String(r.line) === q) return true;
+    // A bare number is a line number (error texts contain numbers too).
+    if (/^\d+$/.test(q)) return String(r.line) === q;
     const hay = r.ok
       ? `${r.verdict} ${r.verdict.replace(/_/g, ' ')}`
       : r.errors.map((e) => `${e.path} ${e.message}`).join(' ');

@@ -4,7 +4,7 @@
  * their line numbers and reasons, and download the results as CSV.
  */
 import { type DragEvent, useEffect, useMemo, useRef, useState } from 'react';
-import type { ServingState } from '../App.js';
+import type { ServingState } from '../serving.js';
 import { ApiError, type ApiClient } from '../api/client.js';
 import type { BatchRow, BatchScored, FeatureSpec, Prediction } from '../api/types.js';
 import { LazyChart as Chart } from '../charts/LazyChart.js';
@@ -13,6 +13,7 @@ import { type BatchProgress, errorText, resultsCsv, sampleAtLine, scoreCsv } fro
 import { featureLabel } from '../lib/form.js';
 import { filterRows, type SortDir, type SortKey, sortRows } from '../lib/table.js';
 import { verdictWords } from '../lib/verdict.js';
+import { ScrollRegion } from './ScrollRegion.js';
 
 const MAX_BYTES = 20 * 1024 * 1024;
 
@@ -62,10 +63,7 @@ export function BatchView({ client, serving }: { client: ApiClient; serving: Ser
     if (f !== undefined) void run(f);
   };
 
-  const verdicts = useMemo(
-    () => [...new Set((rows ?? []).flatMap((r) => (r.ok ? [r.verdict] : [])))].sort(),
-    [rows],
-  );
+  const verdicts = useMemo(() => [...new Set((rows ?? []).flatMap((r) => (r.ok ? [r.verdict] : [])))].sort(), [rows]);
   const shown = useMemo(
     () => (rows === null ? [] : sortRows(filterRows(rows, verdict, query), sortKey, sortDir)),
     [rows, verdict, query, sortKey, sortDir],
@@ -170,13 +168,18 @@ export function BatchView({ client, serving }: { client: ApiClient; serving: Ser
             </label>
             <label>
               Search
-              <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="line, verdict…" />
+              <input
+                type="search"
+                value={query}
+                onChange={(e) => setQuery(e.target.value)}
+                placeholder="line, verdict…"
+              />
             </label>
             <button type="button" onClick={download}>
               Download results (CSV)
             </button>
           </div>
-          <div className="table-wrap">
+          <ScrollRegion>
             <table data-testid="batch-table">
               <caption className="sr-only">Batch results; column headers sort the table</caption>
               <thead>
@@ -213,7 +216,7 @@ export function BatchView({ client, serving }: { client: ApiClient; serving: Ser
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
           {shown.length === 0 && <p className="muted">No rows match.</p>}
         </section>
       )}
@@ -285,7 +288,10 @@ function Explanation(props: { row: BatchScored; client: ApiClient; text: string;
     };
   }, [prediction, client, text, row.line, features]);
   const labels = useMemo(() => new Map(features.map((f) => [f.name, featureLabel(f)] as const)), [features]);
-  const option = useMemo(() => (prediction === undefined ? undefined : waterfallOption(prediction, labels)), [prediction, labels]);
+  const option = useMemo(
+    () => (prediction === undefined ? undefined : waterfallOption(prediction, labels)),
+    [prediction, labels],
+  );
   if (error !== null) return <p className="error-box">{error}</p>;
   if (prediction === undefined || option === undefined) return <p className="muted">Computing the explanation…</p>;
   return (

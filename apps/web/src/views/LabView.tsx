@@ -6,7 +6,7 @@
  * compares with WHO / EPA guideline values. Session history and lab confirmations live here too.
  */
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
-import type { ServingState } from '../App.js';
+import type { ServingState } from '../serving.js';
 import { ApiError, type ApiClient } from '../api/client.js';
 import type { FeatureSpec, ModelVersionDetail, Prediction } from '../api/types.js';
 import type { ChartOption } from '../charts/Chart.js';
@@ -22,6 +22,7 @@ import {
   rangeText,
 } from '../lib/form.js';
 import { certainty, isPositive, uncertaintyNote, verdictWords } from '../lib/verdict.js';
+import { ScrollRegion } from './ScrollRegion.js';
 
 interface HistoryEntry {
   readonly at: string;
@@ -62,6 +63,8 @@ export function LabView({ client, serving }: { client: ApiClient; serving: Servi
 
 function LabForm({ client, model }: { client: ApiClient; model: ModelVersionDetail }) {
   const features = model.signature.features;
+  // Optional non-measurement fields the API accepts (e.g. a sampling-site id used for A/B routing).
+  const passthrough = model.signature.passthrough ?? [];
   const [texts, setTexts] = useState<Record<string, string>>({});
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [apiErrors, setApiErrors] = useState<Record<string, string>>({});
@@ -86,7 +89,12 @@ function LabForm({ client, model }: { client: ApiClient; model: ModelVersionDeta
     e.preventDefault();
     const all = Object.fromEntries(features.map((f) => [f.name, true]));
     setTouched(all);
-    const { sample, errors } = buildSample(features, texts);
+    const { sample: measured, errors } = buildSample(features, texts);
+    const sample: Record<string, number | string | null> = { ...measured };
+    for (const name of passthrough) {
+      const v = (texts[`pass:${name}`] ?? '').trim();
+      if (v !== '') sample[name] = v;
+    }
     if (Object.keys(errors).length > 0) {
       setFormError('Some values cannot be right: see the fields marked below.');
       const first = features.find((f) => errors[f.name] !== undefined);
@@ -102,14 +110,19 @@ function LabForm({ client, model }: { client: ApiClient; model: ModelVersionDeta
       const entry: HistoryEntry = { at: new Date().toISOString(), inputs: { ...texts }, prediction };
       setCurrent(entry);
       setHistory((h) => [entry, ...h]);
-      requestAnimationFrame(() => resultRef.current?.focus());
     } catch (err) {
       if (err instanceof ApiError) {
         const mapped = fieldErrorsFromApi(err.details, features);
         const { '': general, ...fields } = mapped;
         setApiErrors(fields);
         setFormError(
-          [Object.keys(fields).length > 0 ? 'The server refused some values: see the fields marked below.' : err.message, general, err.hint]
+          [
+            Object.keys(fields).length > 0
+              ? 'The server refused some values: see the fields marked below.'
+              : err.message,
+            general,
+            err.hint,
+          ]
             .filter((x) => x !== undefined && x !== '')
             .join(' '),
         );
@@ -129,8 +142,11 @@ function LabForm({ client, model }: { client: ApiClient; model: ModelVersionDeta
   const confirm = async (entry: HistoryEntry, label: 0 | 1): Promise<string> => {
     try {
       const r = await client.feedback(entry.prediction.predictionId, label);
-      setHistory((h) => h.map((x) => (x.prediction.predictionId === entry.prediction.predictionId ? { ...x, confirmed: r.label } : x)));
-      if (current?.prediction.predictionId === entry.prediction.predictionId) setCurrent({ ...entry, confirmed: r.label });
+      setHistory((h) =>
+        h.map((x) => (x.prediction.predictionId === entry.prediction.predictionId ? { ...x, confirmed: r.label } : x)),
+      );
+      if (current?.prediction.predictionId === entry.prediction.predictionId)
+        setCurrent({ ...entry, confirmed: r.label });
       return r.created ? 'Lab result recorded. Thank you.' : 'This lab result was already recorded.';
     } catch (err) {
       if (err instanceof ApiError && err.status === 409)
@@ -160,12 +176,35 @@ function LabForm({ client, model }: { client: ApiClient; model: ModelVersionDeta
                 key={f.name}
                 spec={f}
                 value={texts[f.name] ?? ''}
-                error={apiErrors[f.name] ?? (touched[f.name] === true || (texts[f.name] ?? '') !== '' ? liveErrors[f.name] : undefined)}
+                error={
+                  apiErrors[f.name] ??
+                  (touched[f.name] === true || (texts[f.name] ?? '') !== '' ? liveErrors[f.name] : undefined)
+                }
                 onChange={(v) => onChange(f.name, v)}
                 onBlur={() => setTouched((t) => ({ ...t, [f.name]: true }))}
               />
             ))}
           </div>
+          {passthrough.length > 0 && (
+            <div className="fields passthrough">
+              {passthrough.map((name) => (
+                <div key={name} className="field">
+                  <label htmlFor={`p-${name}`}>
+                    {featureLabel({ name })} <span className="unit">(optional)</span>
+                  </label>
+                  <input
+                    id={`p-${name}`}
+                    name={name}
+                    type="text"
+                    autoComplete="off"
+                    maxLength={200}
+                    value={texts[`pass:${name}`] ?? ''}
+                    onChange={(e) => onChange(`pass:${name}`, e.target.value)}
+                  />
+                </div>
+              ))}
+            </div>
+          )}
           <div className="actions">
             <button type="submit" className="primary" disabled={busy}>
               {busy ? 'Checking…' : 'Check sample'}
@@ -178,7 +217,13 @@ function LabForm({ client, model }: { client: ApiClient; model: ModelVersionDeta
       </section>
 
       {current !== null && (
-        <Result entry={current} features={features} headingRef={resultRef} onConfirm={(l) => confirm(current, l)} />
+        <Result
+          key={current.prediction.predictionId}
+          entry={current}
+          features={features}
+          headingRef={resultRef}
+          onConfirm={(l) => confirm(current, l)}
+        />
       )}
 
       <section className="card" aria-labelledby="hist-h">
@@ -186,7 +231,7 @@ function LabForm({ client, model }: { client: ApiClient; model: ModelVersionDeta
         {history.length === 0 ? (
           <p className="muted">Samples you check appear here.</p>
         ) : (
-          <div className="table-wrap">
+          <ScrollRegion>
             <table>
               <caption className="sr-only">Samples checked in this session, newest first</caption>
               <thead>
@@ -223,7 +268,7 @@ function LabForm({ client, model }: { client: ApiClient; model: ModelVersionDeta
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         )}
       </section>
     </div>
@@ -252,7 +297,9 @@ function Field(props: {
     <div className={`field${error === undefined ? '' : ' invalid'}`}>
       <label htmlFor={id}>
         {featureLabel(spec)}
-        {spec.unit !== undefined && spec.unit !== '' && spec.unit !== 'pH' && <span className="unit"> ({spec.unit})</span>}
+        {spec.unit !== undefined && spec.unit !== '' && spec.unit !== 'pH' && (
+          <span className="unit"> ({spec.unit})</span>
+        )}
       </label>
       <input
         id={id}
@@ -292,9 +339,16 @@ function Result(props: {
   const c = certainty(p.probability, p.threshold);
   const [feedbackMsg, setFeedbackMsg] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
-  useEffect(() => setFeedbackMsg(null), [p.predictionId]);
+  const { headingRef } = props;
+  // Keyed per prediction, so this runs once per new result: move focus there for keyboard and screen-reader users.
+  useEffect(() => {
+    headingRef.current?.focus();
+  }, [headingRef]);
 
-  const labels = useMemo(() => new Map(props.features.map((f) => [f.name, featureLabel(f)] as const)), [props.features]);
+  const labels = useMemo(
+    () => new Map(props.features.map((f) => [f.name, featureLabel(f)] as const)),
+    [props.features],
+  );
   const option = useMemo<ChartOption>(() => waterfallOption(p, labels), [p, labels]);
 
   const send = async (label: 0 | 1): Promise<void> => {
@@ -364,51 +418,56 @@ function GuidelineTable({ prediction, labels }: { prediction: Prediction; labels
   return (
     <section className="card guidelines" aria-labelledby="gl-h" data-testid="guidelines">
       <h2 id="gl-h">Guideline check</h2>
-      <p className="muted">{prediction.guidelines.note} This is a rule-based comparison, not the model's verdict.</p>
+      <p className="muted">
+        {prediction.guidelines.note}
+        {/not the model/i.test(prediction.guidelines.note)
+          ? ''
+          : " This is a rule-based comparison, not the model's verdict."}
+      </p>
       {flags.length === 0 ? (
         <p>No measurement entered has a guideline value.</p>
       ) : (
-        <div className="table-wrap">
-          <table>
+        <ScrollRegion label="Guideline comparison">
+          <table className="stack-sm">
             <thead>
               <tr>
                 <th scope="col">Measurement</th>
                 <th scope="col">Value</th>
-                <th scope="col">Guideline</th>
-                <th scope="col">Source</th>
                 <th scope="col">Status</th>
+                <th scope="col">Guideline (source)</th>
               </tr>
             </thead>
             <tbody>
               {flags.map((f) => (
                 <tr key={`${f.feature}-${f.source}`} className={f.status === 'ok' ? '' : 'flagged'}>
                   <th scope="row">{labels.get(f.feature) ?? f.feature}</th>
-                  <td>
+                  <td data-label="Value">
                     {formatNumber(f.value)}
                     {f.unit === undefined || f.unit === 'pH' ? '' : ` ${f.unit}`}
                   </td>
-                  <td>
-                    {f.min !== undefined && f.max !== undefined
-                      ? `${formatNumber(f.min)}–${formatNumber(f.max)}`
-                      : f.max !== undefined
-                        ? `≤ ${formatNumber(f.max)}`
-                        : f.min !== undefined
-                          ? `≥ ${formatNumber(f.min)}`
-                          : '—'}
-                    <span className="small muted"> {f.note}</span>
-                  </td>
-                  <td>
-                    {f.source}
-                    {f.healthBased ? ' (health-based)' : ''}
-                  </td>
-                  <td data-status={f.status}>
+                  <td data-label="Status" data-status={f.status}>
                     {f.status === 'ok' ? 'within' : f.status === 'exceeds' ? '▲ above' : '▼ below'}
+                  </td>
+                  <td data-label="Guideline">
+                    <strong>
+                      {f.min !== undefined && f.max !== undefined
+                        ? `${formatNumber(f.min)}–${formatNumber(f.max)}`
+                        : f.max !== undefined
+                          ? `≤ ${formatNumber(f.max)}`
+                          : f.min !== undefined
+                            ? `≥ ${formatNumber(f.min)}`
+                            : '—'}
+                    </strong>{' '}
+                    {f.source}
+                    {f.healthBased ? ', health-based' : ''}
+                    <br />
+                    <span className="small muted">{f.note}</span>
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </section>
   );

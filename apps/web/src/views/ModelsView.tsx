@@ -12,6 +12,7 @@ import type { AliasEvent, Curve, Evaluation, MetricWithCi, ModelList, ModelVersi
 import { Chart, type ChartOption, echarts } from '../charts/Chart.js';
 import { lineage, metricLabel, metricRows, parseEvaluation } from '../lib/evaluation.js';
 import { formatNumber } from '../lib/form.js';
+import { ScrollRegion } from './ScrollRegion.js';
 
 echarts.use([LineChart]);
 
@@ -20,6 +21,8 @@ export function ModelsView({ client, onServingChanged }: { client: ApiClient; on
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [compareWith, setCompareWith] = useState<number | null>(null);
+  // Bumped after a promotion so the open version's aliases are read again.
+  const [revision, setRevision] = useState(0);
 
   const reload = useCallback(async () => {
     try {
@@ -51,7 +54,9 @@ export function ModelsView({ client, onServingChanged }: { client: ApiClient; on
       <section className="card" aria-labelledby="models-h">
         <h1 id="models-h">Models</h1>
         {name === undefined ? (
-          <p>No model versions are registered yet. Train one with <code>aquaops train</code>.</p>
+          <p>
+            No model versions are registered yet. Train one with <code>aquaops train</code>.
+          </p>
         ) : (
           <>
             <p className="muted">
@@ -60,8 +65,8 @@ export function ModelsView({ client, onServingChanged }: { client: ApiClient; on
                 ? 'no version is being served.'
                 : `serving version ${list.serving.version}${list.serving.alias === undefined ? '' : ` (${list.serving.alias})`}.`}
             </p>
-            <div className="table-wrap">
-              <table data-testid="versions">
+            <ScrollRegion>
+              <table data-testid="versions" className="stack-sm">
                 <thead>
                   <tr>
                     <th scope="col">Version</th>
@@ -77,15 +82,19 @@ export function ModelsView({ client, onServingChanged }: { client: ApiClient; on
                   {versions.map((v) => (
                     <tr key={v.version} aria-current={selected === v.version ? 'true' : undefined}>
                       <th scope="row">v{v.version}</th>
-                      <td>
+                      <td data-label="Aliases">
                         {v.aliases.map((a) => (
                           <span key={a} className="tag">
                             {a}
                           </span>
                         ))}
                       </td>
-                      <td>{v.createdAt === undefined ? '—' : new Date(v.createdAt).toLocaleString()}</td>
-                      <td>{ciText(metricRows(v.metrics).find((m) => m.set === 'held-out' && m.name === 'roc_auc'))}</td>
+                      <td data-label="Created">
+                        {v.createdAt === undefined ? '—' : new Date(v.createdAt).toLocaleString()}
+                      </td>
+                      <td data-label="Held-out ROC AUC">
+                        {ciText(metricRows(v.metrics).find((m) => m.set === 'held-out' && m.name === 'roc_auc'))}
+                      </td>
                       <td>
                         <button type="button" className="link" onClick={() => setSelected(v.version)}>
                           Details<span className="sr-only"> of version {v.version}</span>
@@ -95,12 +104,13 @@ export function ModelsView({ client, onServingChanged }: { client: ApiClient; on
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollRegion>
           </>
         )}
       </section>
       {name !== undefined && selected !== null && (
         <VersionDetail
+          key={revision}
           client={client}
           name={name}
           version={selected}
@@ -116,6 +126,7 @@ export function ModelsView({ client, onServingChanged }: { client: ApiClient; on
           versions={versions.map((v) => v.version)}
           onDone={async () => {
             await reload();
+            setRevision((r) => r + 1);
             await onServingChanged();
           }}
         />
@@ -183,7 +194,12 @@ function VersionDetail(props: {
 }) {
   const a = useVersion(props.client, props.name, props.version);
   const b = useVersion(props.client, props.name, props.compareWith);
-  if (a.error !== null) return <p className="error-box">Could not load version {props.version}: {a.error}</p>;
+  if (a.error !== null)
+    return (
+      <p className="error-box">
+        Could not load version {props.version}: {a.error}
+      </p>
+    );
   if (a.detail === null) return <p className="muted">Loading version {props.version}…</p>;
   const d = a.detail;
   const rows = metricRows(d.metrics);
@@ -222,14 +238,23 @@ function VersionDetail(props: {
           {a.evaluation?.roc !== undefined && (
             <>
               <h3>ROC curve (held-out)</h3>
-              <Chart option={curveOption(a.evaluation.roc, 'False positive rate', 'True positive rate')} label="ROC curve of the held-out evaluation" height={260} />
+              <Chart
+                option={curveOption(a.evaluation.roc, 'False positive rate', 'True positive rate')}
+                label="ROC curve of the held-out evaluation"
+                height={260}
+              />
             </>
           )}
           {a.evaluation?.calibration !== undefined && (
             <>
               <h3>Calibration (held-out)</h3>
               <Chart
-                option={curveOption(a.evaluation.calibration, 'Predicted probability', 'Observed fraction potable')}
+                option={curveOption(
+                  a.evaluation.calibration,
+                  'Predicted probability',
+                  'Observed fraction potable',
+                  true,
+                )}
                 label="Calibration curve: predicted probability against observed fraction of potable samples"
                 height={260}
               />
@@ -260,6 +285,7 @@ function VersionDetail(props: {
       <label>
         Compare v{d.version} with{' '}
         <select
+          className="narrow"
           value={props.compareWith ?? ''}
           onChange={(e) => props.onCompare(e.target.value === '' ? null : Number(e.target.value))}
         >
@@ -279,7 +305,7 @@ function VersionDetail(props: {
 function MetricsTable({ rows }: { rows: MetricWithCi[] }) {
   if (rows.length === 0) return <p className="muted">No metrics recorded.</p>;
   return (
-    <div className="table-wrap">
+    <ScrollRegion>
       <table>
         <thead>
           <tr>
@@ -298,7 +324,7 @@ function MetricsTable({ rows }: { rows: MetricWithCi[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 
@@ -336,7 +362,7 @@ function Compare({ a, b }: { a: ModelVersionDetail; b: ModelVersionDetail }) {
   const rb = metricRows(b.metrics);
   const keys = [...new Set([...ra, ...rb].map((m) => `${m.set}|${m.name}`))];
   return (
-    <div className="table-wrap" data-testid="compare">
+    <ScrollRegion label="Comparison of two versions" testId="compare">
       <table>
         <thead>
           <tr>
@@ -370,23 +396,24 @@ function Compare({ a, b }: { a: ModelVersionDetail; b: ModelVersionDetail }) {
           </tr>
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 
-function curveOption(c: Curve, xName: string, yName: string): ChartOption {
+function curveOption(c: Curve, xName: string, yName: string, points = false): ChartOption {
   return {
     animation: false,
     aria: { enabled: true },
-    grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+    grid: { left: 56, right: 16, top: 16, bottom: 44 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'value', min: 0, max: 1, name: xName, nameLocation: 'middle', nameGap: 24 },
-    yAxis: { type: 'value', min: 0, max: 1, name: yName, nameLocation: 'middle', nameGap: 36 },
+    xAxis: { type: 'value', min: 0, max: 1, name: xName, nameLocation: 'middle', nameGap: 26 },
+    yAxis: { type: 'value', min: 0, max: 1, name: yName, nameLocation: 'middle', nameGap: 34 },
     series: [
       {
         type: 'line',
         name: yName,
-        showSymbol: false,
+        showSymbol: points,
+        symbolSize: 7,
         data: c.x.map((x, i) => [x, c.y[i] ?? 0]),
         lineStyle: { width: 2, color: '#0b57a4' },
       },
@@ -430,7 +457,10 @@ function PromotePanel(props: { client: ApiClient; name: string; versions: number
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     if (!/^[a-z][a-z0-9_-]{0,63}$/.test(alias)) {
-      setMsg({ ok: false, text: 'An alias is lower-case letters, digits, - or _, starting with a letter (e.g. champion).' });
+      setMsg({
+        ok: false,
+        text: 'An alias is lower-case letters, digits, - or _, starting with a letter (e.g. champion).',
+      });
       return;
     }
     if (reason.trim() === '') {
@@ -450,7 +480,14 @@ function PromotePanel(props: { client: ApiClient; name: string; versions: number
         text: `${r.alias} now points at v${r.version}${r.previous === null ? '' : ` (was v${r.previous})`}${r.serving ? '; this server serves it now.' : '.'}`,
       });
       setLocal((l) => [
-        { alias: r.alias, version: r.version, previous: r.previous, reason: reason.trim(), actor: 'you', at: new Date().toISOString() },
+        {
+          alias: r.alias,
+          version: r.version,
+          previous: r.previous,
+          reason: reason.trim(),
+          actor: 'you',
+          at: new Date().toISOString(),
+        },
         ...l,
       ]);
       setReason('');
@@ -458,7 +495,7 @@ function PromotePanel(props: { client: ApiClient; name: string; versions: number
       await props.onDone();
     } catch (err) {
       const text =
-        err instanceof ApiError && err.status === 401
+        err instanceof ApiError && (err.status === 401 || err.status === 403)
           ? 'The admin key was not accepted. Check it and try again.'
           : err instanceof ApiError
             ? `${err.message}${err.hint === undefined ? '' : ` ${err.hint}`}`
@@ -495,7 +532,13 @@ function PromotePanel(props: { client: ApiClient; name: string; versions: number
         </label>
         <label>
           Admin key
-          <input type="password" value={key} onChange={(e) => setKey(e.target.value)} name="admin-key" autoComplete="off" />
+          <input
+            type="password"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            name="admin-key"
+            autoComplete="off"
+          />
         </label>
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Saving…' : 'Point alias'}
@@ -513,8 +556,8 @@ function PromotePanel(props: { client: ApiClient; name: string; versions: number
       {events.length === 0 ? (
         <p className="muted">No changes recorded.</p>
       ) : (
-        <div className="table-wrap">
-          <table data-testid="audit">
+        <ScrollRegion>
+          <table data-testid="audit" className="stack-sm">
             <thead>
               <tr>
                 <th scope="col">When</th>
@@ -524,19 +567,19 @@ function PromotePanel(props: { client: ApiClient; name: string; versions: number
               </tr>
             </thead>
             <tbody>
-              {events.map((e, i) => (
-                <tr key={`${e.at}-${i}`}>
-                  <td>{e.at === '' ? '—' : new Date(e.at).toLocaleString()}</td>
-                  <td>
+              {events.map((e) => (
+                <tr key={`${e.at}-${e.previous}-${e.version}-${e.reason}`}>
+                  <td data-label="When">{e.at === '' ? '—' : new Date(e.at).toLocaleString()}</td>
+                  <td data-label="Change">
                     {e.previous === null ? '' : `v${e.previous} → `}v{e.version}
                   </td>
-                  <td>{e.actor}</td>
-                  <td>{e.reason}</td>
+                  <td data-label="By">{e.actor}</td>
+                  <td data-label="Reason">{e.reason}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </section>
   );

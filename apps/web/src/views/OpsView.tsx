@@ -13,6 +13,7 @@ import { Chart, type ChartOption, echarts } from '../charts/Chart.js';
 import { formatNumber } from '../lib/form.js';
 import { histogramQuantile, parseProm, sumBy } from '../lib/prom.js';
 import { verdictWords } from '../lib/verdict.js';
+import { ScrollRegion } from './ScrollRegion.js';
 
 echarts.use([LineChart]);
 
@@ -35,11 +36,17 @@ interface FallbackStats {
 
 function fallbackFrom(text: string): FallbackStats {
   const s = parseProm(text);
-  const traffic = [...sumBy(s, 'aquaops_predictions_total', ['model_version', 'route', 'verdict'])].map(([k, count]) => {
-    const [version, route, verdict] = k.split('|') as [string, string, string];
-    return { version, route, verdict, count };
-  });
-  const routes = [...new Set(s.filter((x) => x.name === 'aquaops_prediction_duration_seconds_bucket').map((x) => x.labels.route ?? ''))];
+  const traffic = [...sumBy(s, 'aquaops_predictions_total', ['model_version', 'route', 'verdict'])].map(
+    ([k, count]) => {
+      const [version, route, verdict] = k.split('|') as [string, string, string];
+      return { version, route, verdict, count };
+    },
+  );
+  const routes = [
+    ...new Set(
+      s.filter((x) => x.name === 'aquaops_prediction_duration_seconds_bucket').map((x) => x.labels.route ?? ''),
+    ),
+  ];
   const latency = routes.map((route) => {
     const q = (p: number): number | null => {
       const v = histogramQuantile(s, 'aquaops_prediction_duration_seconds', p, { route });
@@ -66,7 +73,10 @@ export function OpsView({ client }: { client: ApiClient }) {
         let note: string | null = null;
         let fallback: FallbackStats | null = null;
         try {
-          [summary, recent] = await Promise.all([client.opsSummary(24, 15), client.opsPredictions(25).then((r) => r.predictions)]);
+          [summary, recent] = await Promise.all([
+            client.opsSummary(24, 15),
+            client.opsPredictions(25).then((r) => r.predictions),
+          ]);
         } catch (err) {
           if (!(err instanceof ApiError) || (err.status !== 404 && err.status !== 405)) throw err;
           note = err.message.startsWith('no route')
@@ -105,7 +115,9 @@ export function OpsView({ client }: { client: ApiClient }) {
             Could not refresh: {error}
           </p>
         )}
-        {snap?.note != null && <p className="info-box">{snap.note} Showing the counters of this server process instead.</p>}
+        {snap?.note != null && (
+          <p className="info-box">{snap.note} Showing the counters of this server process instead.</p>
+        )}
         {snap === null && <p className="muted">Loading…</p>}
         {snap?.summary != null && <Stats s={snap.summary} />}
         {snap?.fallback != null && <FallbackView f={snap.fallback} />}
@@ -115,8 +127,8 @@ export function OpsView({ client }: { client: ApiClient }) {
       <section className="card placeholder" aria-labelledby="drift-h" data-testid="drift-placeholder">
         <h2 id="drift-h">Data drift</h2>
         <p>
-          Reserved for the drift panels of the monitoring service (feature distributions against the training
-          reference, drift tests and estimated performance). Nothing is computed here yet.
+          Reserved for the drift panels of the monitoring service (feature distributions against the training reference,
+          drift tests and estimated performance). Nothing is computed here yet.
         </p>
       </section>
     </>
@@ -139,7 +151,8 @@ function Stats({ s }: { s: OpsSummary }) {
       <div className="stat">
         Latency p50 / p95
         <b>
-          {lat?.p50Ms == null ? '—' : `${formatNumber(lat.p50Ms)} ms`} / {lat?.p95Ms == null ? '—' : `${formatNumber(lat.p95Ms)} ms`}
+          {lat?.p50Ms == null ? '—' : `${formatNumber(lat.p50Ms)} ms`} /{' '}
+          {lat?.p95Ms == null ? '—' : `${formatNumber(lat.p95Ms)} ms`}
         </b>
       </div>
       <div className="stat">
@@ -162,7 +175,15 @@ function SummaryCharts({ s }: { s: OpsSummary }) {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       xAxis: { type: 'value', minInterval: 1 },
       yAxis: { type: 'category', data: s.traffic.map((t) => `v${t.version} · ${t.route}`) },
-      series: [{ type: 'bar', name: 'predictions', data: s.traffic.map((t) => t.count), itemStyle: { color: '#0b57a4' } }],
+      series: [
+        {
+          type: 'bar',
+          name: 'predictions',
+          barMaxWidth: 28,
+          data: s.traffic.map((t) => t.count),
+          itemStyle: { color: '#0b57a4' },
+        },
+      ],
     }),
     [s.traffic],
   );
@@ -175,14 +196,20 @@ function SummaryCharts({ s }: { s: OpsSummary }) {
       legend: { top: 0 },
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
       tooltip: { trigger: 'axis' },
-      xAxis: { type: 'category', data: buckets.map((b) => new Date(b).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })) },
+      xAxis: {
+        type: 'category',
+        data: buckets.map((b) => new Date(b).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
+      },
       yAxis: { type: 'value', minInterval: 1 },
       series: verdicts.map((v) => ({
         type: 'bar',
         stack: 'mix',
+        barMaxWidth: 48,
         name: verdictWords(v),
         itemStyle: { color: /not|non/.test(v) ? '#b42318' : '#1a7f37' },
-        data: buckets.map((b) => s.verdicts.filter((x) => x.bucket === b && x.verdict === v).reduce((a, x) => a + x.count, 0)),
+        data: buckets.map((b) =>
+          s.verdicts.filter((x) => x.bucket === b && x.verdict === v).reduce((a, x) => a + x.count, 0),
+        ),
       })),
     } as ChartOption;
   }, [s.verdicts]);
@@ -193,10 +220,14 @@ function SummaryCharts({ s }: { s: OpsSummary }) {
         {s.traffic.length === 0 ? (
           <p className="muted">No predictions in the window.</p>
         ) : (
-          <Chart option={traffic} label={s.traffic.map((t) => `version ${t.version} ${t.route}: ${t.count}`).join('; ')} height={Math.max(160, 40 * s.traffic.length + 40)} />
+          <Chart
+            option={traffic}
+            label={s.traffic.map((t) => `version ${t.version} ${t.route}: ${t.count}`).join('; ')}
+            height={Math.max(160, 40 * s.traffic.length + 40)}
+          />
         )}
         {s.feedback.byVersion.length > 0 && (
-          <div className="table-wrap">
+          <ScrollRegion>
             <table>
               <caption>Realised accuracy from lab confirmations</caption>
               <thead>
@@ -218,7 +249,7 @@ function SummaryCharts({ s }: { s: OpsSummary }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         )}
       </section>
       <section className="card" aria-labelledby="mix-h">
@@ -236,7 +267,7 @@ function SummaryCharts({ s }: { s: OpsSummary }) {
 function FallbackView({ f }: { f: FallbackStats }) {
   return (
     <div className="grid2">
-      <div className="table-wrap">
+      <ScrollRegion>
         <table>
           <caption>Predictions since this server started</caption>
           <thead>
@@ -258,8 +289,8 @@ function FallbackView({ f }: { f: FallbackStats }) {
             ))}
           </tbody>
         </table>
-      </div>
-      <div className="table-wrap">
+      </ScrollRegion>
+      <ScrollRegion>
         <table>
           <caption>Latency and feedback</caption>
           <tbody>
@@ -267,7 +298,8 @@ function FallbackView({ f }: { f: FallbackStats }) {
               <tr key={l.route}>
                 <th scope="row">{l.route} p50 / p95</th>
                 <td>
-                  {l.p50 === null ? '—' : `${formatNumber(l.p50)} ms`} / {l.p95 === null ? '—' : `${formatNumber(l.p95)} ms`}
+                  {l.p50 === null ? '—' : `${formatNumber(l.p50)} ms`} /{' '}
+                  {l.p95 === null ? '—' : `${formatNumber(l.p95)} ms`}
                 </td>
               </tr>
             ))}
@@ -277,7 +309,7 @@ function FallbackView({ f }: { f: FallbackStats }) {
             </tr>
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </div>
   );
 }
@@ -289,8 +321,8 @@ function Recent({ rows }: { rows: OpsPredictions['predictions'] }) {
       {rows.length === 0 ? (
         <p className="muted">None yet.</p>
       ) : (
-        <div className="table-wrap">
-          <table data-testid="recent">
+        <ScrollRegion>
+          <table data-testid="recent" className="stack-sm">
             <thead>
               <tr>
                 <th scope="col">Time</th>
@@ -304,19 +336,21 @@ function Recent({ rows }: { rows: OpsPredictions['predictions'] }) {
             <tbody>
               {rows.map((p) => (
                 <tr key={p.id}>
-                  <td>{new Date(p.ts).toLocaleTimeString()}</td>
-                  <td>
+                  <td data-label="Time">{new Date(p.ts).toLocaleTimeString()}</td>
+                  <td data-label="Version · route">
                     v{p.version} · {p.route}
                   </td>
-                  <td>{verdictWords(p.verdict)}</td>
-                  <td>{(p.probability * 100).toFixed(1)}%</td>
-                  <td>{formatNumber(p.latencyMs)} ms</td>
-                  <td>{p.feedback === null ? '—' : p.feedback === 1 ? 'potable' : 'not potable'}</td>
+                  <td data-label="Verdict">{verdictWords(p.verdict)}</td>
+                  <td data-label="Probability">{(p.probability * 100).toFixed(1)}%</td>
+                  <td data-label="Latency">{formatNumber(p.latencyMs)} ms</td>
+                  <td data-label="Lab result">
+                    {p.feedback === null ? '—' : p.feedback === 1 ? 'potable' : 'not potable'}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </section>
   );

@@ -293,7 +293,11 @@ function unreadable(file: string, err: unknown): AquaopsError {
  * Reads `file` in chunks and yields its decoded text, checking for NUL bytes and invalid UTF-8
  * on the way (with the line where they occur, from `tok`) and counting bytes into `tok.stats`.
  */
-export async function* decodedChunks(file: string, tok: CsvTokenizer, options: CsvReadOptions = {}): AsyncGenerator<string> {
+export async function* decodedChunks(
+  file: string,
+  tok: CsvTokenizer,
+  options: CsvReadOptions = {},
+): AsyncGenerator<string> {
   try {
     const fh = await open(file, 'r');
     const st = await fh.stat();

@@ -3,7 +3,7 @@
  * hashed to 53 bits (two independent 32-bit mixes of the value bits) and stored in an
  * open-addressing table of doubles, with the line where it was first seen. With n rows the
  * chance of any false match is about n^2 / 2^54 (0.6% at 10 million rows). The table grows up to
- * `maxEntries` distinct rows (default 4 million: 96 MB at most); past that, new rows are still checked
+ * `maxEntries` distinct rows (default 2 million: 48 MB per table at most); past that, new rows are still checked
  * but no longer stored, and `saturated` says the counts are a lower bound.
  */
 
@@ -61,7 +61,7 @@ export class FingerprintSet {
   private size = 0;
   saturated = false;
 
-  constructor(readonly maxEntries = 4_000_000) {
+  constructor(readonly maxEntries = 2_000_000) {
     this.keys = new Float64Array(1 << 14);
     this.lines = new Uint32Array(1 << 14);
   }

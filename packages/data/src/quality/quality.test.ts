@@ -8,7 +8,7 @@ import { validateCsv } from '../ingest/validate.js';
 import { parseSchema } from '../schema/parse.js';
 import { FingerprintSet, RowHasher } from './hashset.js';
 import { renderJson, renderMarkdown, renderTable } from './render.js';
-import { above, below, resolveThresholds, worst } from './rules.js';
+import { above, below, loadThresholds, parseThresholds, resolveThresholds, worst } from './rules.js';
 import { ColumnSketch } from './sketch.js';
 
 function exactQuantile(sorted: Float64Array, p: number): number {
@@ -139,6 +139,27 @@ describe('rules', () => {
     expect((await validateCsv(f, s, { thresholds: { ...loose, missingRate: { fail: 0.4 } } })).status).toBe('fail');
     expect((await validateCsv(f, s, { thresholds: { ...loose, missingRate: { warn: 0.6 } } })).status).toBe('pass');
     expect((await validateCsv(f, s)).status).toBe('fail'); // default: fewer than 20 rows
+  });
+});
+
+describe('thresholds files', () => {
+  it('parses overrides and null-disabled levels', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'aquaops-t-'));
+    const f = path.join(dir, 't.yaml');
+    writeFileSync(f, 'missingRate: { warn: 0.1, fail: null }\nconstantColumn: fail\n');
+    const t = resolveThresholds(await loadThresholds(f));
+    expect(t.missingRate).toEqual({ warn: 0.1, fail: null });
+    expect(t.constantColumn).toBe('fail');
+    expect(t.minRows).toEqual({ warn: 200, fail: 20 });
+  });
+
+  it('rejects unknown keys and bad values, naming each', () => {
+    expect(() =>
+      parseThresholds({ missingRat: { warn: 0.1 }, minRows: { fail: -1 }, constantColumn: 'x' }, 't.yaml'),
+    ).toThrow(
+      /t\.yaml missingRat: expected one of .*t\.yaml minRows\.fail: expected a non-negative number or null, found -1.*constantColumn/,
+    );
+    expect(() => parseThresholds([1], 'u.yaml')).toThrow(/expected a mapping/);
   });
 });
 

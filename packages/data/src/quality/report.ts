@@ -10,7 +10,7 @@ import { featureColumns } from '../schema/types.js';
 import type { ColumnSchema, DatasetSchema } from '../schema/types.js';
 import { FingerprintSet, RowHasher } from './hashset.js';
 import { above, below, resolveThresholds, thresholdFor, worst } from './rules.js';
-import type { QualityThresholds, RuleLevel, RuleResult } from './rules.js';
+import type { QualityThresholds, RuleLevel, RuleResult, ThresholdOverrides } from './rules.js';
 import { ColumnSketch, DEFAULT_RESERVOIR } from './sketch.js';
 import type { ColumnStats } from './sketch.js';
 
@@ -105,7 +105,7 @@ export interface QualityReport {
 
 export interface AccumulatorOptions {
   readonly maxExamples?: number;
-  readonly thresholds?: Parameters<typeof resolveThresholds>[0];
+  readonly thresholds?: ThresholdOverrides;
   readonly reservoirSize?: number;
   readonly maxFingerprints?: number;
   /** Training-set fingerprints (features only) to check this file against for leakage. */
@@ -190,7 +190,7 @@ export class QualityAccumulator {
     this.gSrc = this.cols.map((c) => (c.guidelines ?? []).map((g) => this.sources.get(g.source) as SourceAcc));
     this.maxExamples = options.maxExamples ?? 5;
     this.thresholds = resolveThresholds(options.thresholds);
-    const maxFp = options.maxFingerprints ?? 4_000_000;
+    const maxFp = options.maxFingerprints ?? 2_000_000;
     this.rowHashes = new FingerprintSet(maxFp);
     this.featureFingerprints = new FingerprintSet(maxFp);
     this.idHashes = schema.columns.some((c) => c.role === 'id') ? new FingerprintSet(maxFp) : undefined;
@@ -343,7 +343,7 @@ export class QualityAccumulator {
       truncated > 0 ? 'fail' : 'pass',
       truncated,
       0,
-      truncated > 0 ? 'the last line is cut off: the file looks truncated' : 'the file ends on a complete row',
+      truncated > 0 ? truncatedMessage(this.examples.truncated?.[0]) : 'the file ends on a complete row',
     );
     for (const c of columns) {
       const lv = above(c.missingRate, t.missingRate);
@@ -459,4 +459,10 @@ function inc(a: Float64Array, i: number): void {
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
+}
+
+/** Names the cut-off line and what was found there, so the one-line error says where to look. */
+function truncatedMessage(ex: CellIssue | undefined): string {
+  if (ex === undefined) return 'the last line is cut off: the file looks truncated';
+  return `the last line is cut off at line ${ex.line} (found ${ex.found}): the file looks truncated — re-export or re-download it`;
 }

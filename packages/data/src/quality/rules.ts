@@ -5,6 +5,11 @@
  * few rows, a truncated file, gross leakage), warn on things a person should look at.
  */
 
+import { readFile } from 'node:fs/promises';
+import { AquaopsError } from '@aquaops/contracts';
+import type { ErrorDetail } from '@aquaops/contracts';
+import { parse as parseYaml } from 'yaml';
+
 export type RuleLevel = 'pass' | 'warn' | 'fail';
 
 /** A threshold pair; `null` disables that level. */
@@ -76,14 +81,15 @@ export function worst(levels: readonly RuleLevel[]): RuleLevel {
   return 'pass';
 }
 
+/** User overrides: any subset of thresholds, each level independently. */
+export type ThresholdOverrides = {
+  readonly [K in keyof QualityThresholds]?: QualityThresholds[K] extends Threshold
+    ? Partial<Threshold>
+    : QualityThresholds[K];
+};
+
 /** Merges partial user thresholds over the defaults (each field independently). */
-export function resolveThresholds(
-  partial?: {
-    readonly [K in keyof QualityThresholds]?: QualityThresholds[K] extends Threshold
-      ? Partial<Threshold>
-      : QualityThresholds[K];
-  },
-): QualityThresholds {
+export function resolveThresholds(partial?: ThresholdOverrides): QualityThresholds {
   const d = DEFAULT_THRESHOLDS;
   if (partial === undefined) return d;
   const m = (k: Exclude<keyof QualityThresholds, 'constantColumn'>): Threshold => ({ ...d[k], ...(partial[k] ?? {}) });
@@ -97,4 +103,102 @@ export function resolveThresholds(
     leakageRate: m('leakageRate'),
     constantColumn: partial.constantColumn ?? d.constantColumn,
   };
+}
+
+const PAIR_KEYS = [
+  'minRows',
+  'missingRate',
+  'rejectedRate',
+  'duplicateRate',
+  'duplicateIdRate',
+  'minorityRate',
+  'leakageRate',
+] as const;
+
+/**
+ * Checks a thresholds document (YAML/JSON object), e.g. `{missingRate: {warn: 0.1, fail: 0.3},
+ * constantColumn: fail}`; `null` disables a level. Throws AQUAOPS_E_USAGE listing every problem.
+ */
+export function parseThresholds(doc: unknown, source: string): ThresholdOverrides {
+  const details: ErrorDetail[] = [];
+  const out: Record<string, unknown> = {};
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    details.push({ path: source, expected: 'a mapping of rule thresholds', found: JSON.stringify(doc) ?? 'nothing' });
+  } else {
+    for (const [k, v] of Object.entries(doc)) {
+      if (k === 'constantColumn') {
+        if (v === 'pass' || v === 'warn' || v === 'fail') out[k] = v;
+        else details.push({ path: `${source} ${k}`, expected: 'pass, warn or fail', found: JSON.stringify(v) });
+        continue;
+      }
+      if (!(PAIR_KEYS as readonly string[]).includes(k)) {
+        details.push({
+          path: `${source} ${k}`,
+          expected: `one of ${[...PAIR_KEYS, 'constantColumn'].join(', ')}`,
+          found: k,
+        });
+        continue;
+      }
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+        details.push({
+          path: `${source} ${k}`,
+          expected: '{warn?: number|null, fail?: number|null}',
+          found: JSON.stringify(v),
+        });
+        continue;
+      }
+      const pair: Record<string, number | null> = {};
+      for (const [lk, lv] of Object.entries(v)) {
+        if (lk !== 'warn' && lk !== 'fail') {
+          details.push({ path: `${source} ${k}.${lk}`, expected: 'warn or fail', found: lk });
+        } else if (lv === null || (typeof lv === 'number' && Number.isFinite(lv) && lv >= 0)) pair[lk] = lv;
+        else
+          details.push({
+            path: `${source} ${k}.${lk}`,
+            expected: 'a non-negative number or null',
+            found: JSON.stringify(lv),
+          });
+      }
+      out[k] = pair;
+    }
+  }
+  if (details.length > 0) {
+    throw new AquaopsError(
+      'AQUAOPS_E_USAGE',
+      `Thresholds ${source}: ${details.map((d) => `${d.path}: expected ${d.expected}, found ${d.found}`).join('; ')}.`,
+      { hint: 'Fix the thresholds file; see DEFAULT_THRESHOLDS for the keys and defaults.', details },
+    );
+  }
+  return out as ThresholdOverrides;
+}
+
+/** Reads and checks a thresholds file (YAML or JSON). */
+export async function loadThresholds(file: string): Promise<ThresholdOverrides> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new AquaopsError(
+      'AQUAOPS_E_USAGE',
+      `Cannot read thresholds file ${file}: ${(err as { code?: string }).code ?? String(err)}.`,
+      {
+        hint: 'Check the path given to --thresholds.',
+        cause: err,
+      },
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new AquaopsError(
+      'AQUAOPS_E_USAGE',
+      `Thresholds file ${file} is not valid YAML/JSON: ${(err as Error).message}`,
+      {
+        hint: 'Fix the syntax at the line shown.',
+        cause: err,
+      },
+    );
+  }
+  return parseThresholds(doc, file);
 }

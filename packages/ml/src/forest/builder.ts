@@ -23,7 +23,10 @@ export const ALL_FINITE = Number.MAX_VALUE;
 export interface BinnedFeatures {
   readonly nRows: number;
   readonly nFeatures: number;
-  /** Column-major bin per value; missing (NaN) values get bin `nBins[f]`. */
+  /**
+   * Row-major bins (`bins[i * nFeatures + f]`), so the random row accesses of a node's split search
+   * touch one cache line per row for all its sampled features; missing (NaN) values get bin `nBins[f]`.
+   */
   readonly bins: Uint16Array;
   /** Non-missing bins per feature. */
   readonly nBins: Int32Array;
@@ -84,7 +87,7 @@ export function binFeatures(X: Matrix, maxBins: number): BinnedFeatures {
     for (let i = 0; i < nRows; i++) {
       const v = data[off + i] as number;
       if (v !== v) {
-        bins[off + i] = nb;
+        bins[i * nCols + f] = nb;
         continue;
       }
       // First threshold >= v.
@@ -95,7 +98,7 @@ export function binFeatures(X: Matrix, maxBins: number): BinnedFeatures {
         if ((up[mid] as number) < v) lo = mid + 1;
         else hi = mid;
       }
-      bins[off + i] = lo;
+      bins[i * nCols + f] = lo;
     }
   }
   return { nRows, nFeatures: nCols, bins, nBins, upper };
@@ -281,13 +284,14 @@ export class TreeBuilder {
     let j = e - 1;
     if (this.data.binned !== undefined && p.bin >= 0) {
       const b = this.data.binned;
-      const off = p.feature * nRows;
+      const nF = b.nFeatures;
+      const f = p.feature;
       const bins = b.bins;
-      const missBin = b.nBins[p.feature] as number;
+      const missBin = b.nBins[f] as number;
       const ml = p.missingLeft;
       const sb = p.bin;
       const goesLeft = (r: number): boolean => {
-        const v = bins[off + r] as number;
+        const v = bins[r * nF + f] as number;
         return v === missBin ? ml : v <= sb;
       };
       while (i <= j) {
@@ -345,21 +349,20 @@ export class TreeBuilder {
     best: SplitResult,
   ): boolean {
     const binned = this.data.binned as BinnedFeatures;
-    const nRows = binned.nRows;
     const bins = binned.bins;
     const rows = this.rows;
     const w = this.w;
     const wy = this.wy;
     const n = e - s;
     const { hist, touched, cBin, cW, cY, cC, keys } = this;
-    const off = f * nRows;
+    const nF = binned.nFeatures;
     const nb = binned.nBins[f] as number;
     // Compact the node's rows into (bin, weight, class-1 weight, count) runs in bin order.
     let nc = 0;
     if (n <= SMALL_NODE && n < nb) {
       // Sort keys bin * SMALL_NODE + position: exact in float64, insertion sort on <= 16 items.
       for (let r = 0; r < n; r++) {
-        const key = (bins[off + (rows[s + r] as number)] as number) * SMALL_NODE + r;
+        const key = (bins[(rows[s + r] as number) * nF + f] as number) * SMALL_NODE + r;
         let q = r - 1;
         while (q >= 0 && (keys[q] as number) > key) {
           keys[q + 1] = keys[q] as number;
@@ -387,7 +390,7 @@ export class TreeBuilder {
       // of touched bins lets a node with fewer rows than bins visit (and re-zero) only those,
       // in ascending order; `hist` is all zeros between calls.
       for (let r = s; r < e; r++) {
-        const b = bins[off + (rows[r] as number)] as number;
+        const b = bins[(rows[r] as number) * nF + f] as number;
         const h = 3 * b;
         hist[h] = (hist[h] as number) + (w[r] as number);
         hist[h + 1] = (hist[h + 1] as number) + (wy[r] as number);

@@ -366,6 +366,13 @@ describe('GradientBoostingClassifier: validation', () => {
     expectMlError(() => new GradientBoostingClassifier().fit(X2, y.subarray(1)), 'AQUAOPS_E_ML_SHAPE_MISMATCH', 'y');
   });
 
+  it('handles a huge numLeaves on small data without allocating for leaves it cannot grow', () => {
+    const { X, y } = syntheticPotability(300, 1);
+    const m = new GradientBoostingClassifier({ numIterations: 3, numLeaves: 131_072 }).fit(X, y);
+    const leaves = m.fittedTrees.map((t) => t.feature.filter((f) => f === -1).length);
+    for (const l of leaves) expect(l).toBeLessThanOrEqual(300 / 20 + 1);
+  });
+
   it('exposes a search space over the main knobs', () => {
     const space = gbmSpec.searchSpace ?? {};
     for (const k of ['numLeaves', 'learningRate', 'minDataInLeaf', 'featureFraction', 'lambdaL2']) {

@@ -76,6 +76,11 @@ export class GradientBoostingClassifier implements Classifier {
     return this.trees;
   }
 
+  /** The fitted trees flattened for inference (what the parallel predictor of `@aquaops/ml/node` runs). */
+  get flatForest(): FlatForest {
+    return this.fitted();
+  }
+
   get baseScore(): number {
     return this.initScore;
   }
@@ -185,6 +190,9 @@ export class GradientBoostingClassifier implements Classifier {
         histOffset[f + 1] = (histOffset[f] as number) + 2 * ((binned.features[f]?.nBins ?? 0) + 1);
       }
       const histSize = histOffset[nCols] as number;
+      // One histogram per live leaf; a tree can't have more leaves than minDataInLeaf-sized groups
+      // of rows, so a huge numLeaves on small data doesn't allocate histograms it can never use.
+      const histSlots = Math.min(p.numLeaves, Math.max(2, Math.floor(nRows / p.minDataInLeaf) + 1));
       const histOffsetShared = executor.allocInt32(nCols + 1);
       histOffsetShared.set(histOffset);
 
@@ -197,18 +205,20 @@ export class GradientBoostingClassifier implements Classifier {
         score: executor.allocFloat64(nRows),
         label,
         weight,
-        hist: executor.allocFloat64(p.numLeaves * histSize),
+        hist: executor.allocFloat64(histSlots * histSize),
         histSize,
         histOffset: histOffsetShared,
         active: executor.allocInt32(nCols),
+        scratch: executor.allocInt32(nRows),
+        goRight: executor.allocUint8(256),
       };
       executor.bind(buffers);
       const ctx: GrowContext = {
         params: p,
+        maxLeaves: histSlots,
         features: binned.features,
         buffers,
         executor,
-        scratch: new Int32Array(nRows),
       };
 
       const pavg = sumWy / sumW;

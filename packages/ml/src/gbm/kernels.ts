@@ -31,6 +31,10 @@ export interface GbmBuffers {
   readonly histOffset: Int32Array;
   /** Features whose histograms to build (first `nActive` entries), written before each call. */
   readonly active: Int32Array;
+  /** Scratch for partitioning, `nRows` long (right-going rows are parked at the same offsets). */
+  readonly scratch: Int32Array;
+  /** 256 entries: 1 when a row whose split-feature bin is this value goes right; set before `partition`. */
+  readonly goRight: Uint8Array;
 }
 
 /** Where the hot loops run. Calls are synchronous: they return when the work is complete. */
@@ -45,6 +49,11 @@ export interface GbmExecutor {
   histogram(start: number, end: number, nActive: number, slot: number): void;
   /** grad/hess of binary log-loss from score, label and weight, for every row. */
   gradients(): void;
+  /**
+   * Stable partition of `indices[start..end)` by `goRight[bin of feature]`: left-going rows first,
+   * both sides in their original order. Returns the number of left-going rows.
+   */
+  partition(start: number, end: number, feature: number): number;
   /** Frees threads and memory; the executor is not used afterwards. */
   release(): void;
 }
@@ -109,6 +118,28 @@ export function gradientKernel(b: GbmBuffers, from: number, to: number): void {
   }
 }
 
+/**
+ * Partitions `indices[start..end)` in place for one chunk: left-going rows are compacted to the
+ * front of the chunk, right-going rows parked in `scratch` at the same offsets. Returns the left
+ * count. Branch-free: every row is written to both outputs and only the matching cursor moves
+ * (which side a row takes is unpredictable, so a branch would mispredict half the time).
+ */
+export function partitionChunk(b: GbmBuffers, start: number, end: number, feature: number): number {
+  const { indices, scratch, bins, goRight } = b;
+  const nF = b.nFeatures;
+  let nl = 0;
+  let nr = 0;
+  for (let k = start; k < end; k++) {
+    const i = indices[k] as number;
+    const r = goRight[bins[i * nF + feature] as number] as number;
+    indices[start + nl] = i;
+    scratch[start + nr] = i;
+    nl += 1 - r;
+    nr += r;
+  }
+  return nl;
+}
+
 /** Runs everything inline on the calling thread. */
 export function serialExecutor(): GbmExecutor {
   let buffers: GbmBuffers | undefined;
@@ -130,6 +161,12 @@ export function serialExecutor(): GbmExecutor {
     gradients() {
       const b = need();
       gradientKernel(b, 0, b.nRows);
+    },
+    partition(start, end, feature) {
+      const b = need();
+      const nl = partitionChunk(b, start, end, feature);
+      b.indices.set(b.scratch.subarray(start, start + (end - start - nl)), start + nl);
+      return nl;
     },
     release() {
       buffers = undefined;

@@ -96,7 +96,7 @@ function forestRowMissing(ff: FlatForest, x: ArrayLike<number>, xo: number, nTre
 }
 
 /**
- * Adds the forest output of every row of a column-major matrix into `out`. Rows go through the
+ * Adds the forest output of rows [rowFrom, rowTo) of a column-major matrix into `out`. Rows go through the
  * trees four at a time when none of the four has a missing value: the four descents are
  * independent, so the CPU overlaps their dependent loads instead of waiting on each in turn.
  */
@@ -107,14 +107,16 @@ export function forestBatch(
   nCols: number,
   out: Float64Array,
   nTrees: number = ff.nTrees,
+  rowFrom = 0,
+  rowTo: number = nRows,
 ): void {
   const { root, feature, threshold, child, leafValue } = ff;
   const x = new Float64Array(4 * nCols);
   const o1 = nCols;
   const o2 = 2 * nCols;
   const o3 = 3 * nCols;
-  let i = 0;
-  for (; i + 4 <= nRows; i += 4) {
+  let i = rowFrom;
+  for (; i + 4 <= rowTo; i += 4) {
     let nan = false;
     for (let j = 0; j < nCols; j++) {
       const c = j * nRows + i;
@@ -168,7 +170,7 @@ export function forestBatch(
     out[i + 2] = (out[i + 2] as number) + s2;
     out[i + 3] = (out[i + 3] as number) + s3;
   }
-  for (; i < nRows; i++) {
+  for (; i < rowTo; i++) {
     for (let j = 0; j < nCols; j++) x[j] = data[j * nRows + i] as number;
     out[i] = (out[i] as number) + forestRowMissing(ff, x, 0, nTrees);
   }

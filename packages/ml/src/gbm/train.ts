@@ -63,11 +63,11 @@ interface SplitInfo {
 /** State shared by all trees of one fit. */
 export interface GrowContext {
   readonly params: GbmParams;
+  /** Leaf cap: numLeaves, or fewer when the histogram pool was sized down for small data. */
+  readonly maxLeaves: number;
   readonly features: readonly FeatureBins[];
   readonly buffers: GbmBuffers;
   readonly executor: GbmExecutor;
-  /** Scratch for stable partitioning, nRows long. */
-  readonly scratch: Int32Array;
 }
 
 /**
@@ -165,10 +165,10 @@ export function growTree(
   nUsed: number,
   nActive: number,
 ): GrownTree & { leafStart: Int32Array; leafEnd: Int32Array; leafNode: Int32Array; nLeaves: number } {
-  const { params, features, buffers, executor, scratch } = ctx;
-  const { hist, histOffset, active, indices, bins, nFeatures } = buffers;
+  const { params, features, buffers, executor } = ctx;
+  const { hist, histOffset, active, goRight } = buffers;
   const histSize = buffers.histSize;
-  const maxLeaves = params.numLeaves;
+  const maxLeaves = ctx.maxLeaves;
   const maxNodes = 2 * maxLeaves - 1;
   const l1 = params.lambdaL1;
   const l2 = params.lambdaL2;
@@ -195,7 +195,6 @@ export function growTree(
   const leafDepth = new Int32Array(maxLeaves);
   const leafNode = new Int32Array(maxLeaves);
   const leafSlot = new Int32Array(maxLeaves);
-  const goRight = new Uint8Array(256);
   const best: SplitInfo[] = [];
   for (let l = 0; l < maxLeaves; l++) best.push(newSplit());
 
@@ -250,22 +249,11 @@ export function growTree(
     // Stable in-place partition of the leaf's rows.
     const s = leafStart[bl]!;
     const e = leafEnd[bl]!;
-    // Branch-free: a per-bin table says "goes right", and every row is written to both outputs
-    // with only the matching cursor advancing (the go-left branch is unpredictable by nature).
     goRight.fill(0, 0, tb + 1);
     goRight.fill(1, tb + 1, mb);
     goRight[mb] = ml ? 0 : 1;
-    let nl = 0;
-    let nr = 0;
-    for (let k = s; k < e; k++) {
-      const i = indices[k] as number;
-      const r = goRight[bins[i * nFeatures + f] as number] as number;
-      indices[s + nl] = i;
-      scratch[nr] = i;
-      nl += 1 - r;
-      nr += r;
-    }
-    indices.set(scratch.subarray(0, nr), s + nl);
+    const nl = executor.partition(s, e, f);
+    const nr = e - s - nl;
 
     const node = leafNode[bl]!;
     const nodeL = nNodes++;

@@ -16,6 +16,7 @@ import {
   type GbmExecutorFactory,
   gradientKernel,
   histogramKernel,
+  partitionChunk,
 } from '../gbm/kernels.js';
 
 export interface WorkerExecutorOptions {
@@ -38,17 +39,19 @@ const A3 = 6;
 const A4 = 7;
 const READY = 8;
 const ERROR = 9;
+const RESULT = 10;
 const CTRL_SLOTS = 16;
 const CMD_HIST = 1;
 const CMD_GRAD = 2;
 const CMD_QUIT = 3;
+const CMD_PART = 4;
 
 // Plain JavaScript (workers cannot load TypeScript); keep the loops identical to gbm/kernels.ts.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const d = workerData;
 const ctrl = d.ctrl;
-const { bins, indices, gradHess, score, label, weight, hist, histOffset, active } = d;
+const { bins, indices, gradHess, score, label, weight, hist, histOffset, active, scratch, goRight } = d;
 const nF = d.nFeatures;
 const histSize = d.histSize;
 function histogram(start, end, qFrom, qTo, slot) {
@@ -93,6 +96,19 @@ function gradients(from, to) {
     gradHess[2 * i + 1] = w * p * (1 - p);
   }
 }
+function partition(start, end, feature) {
+  let nl = 0;
+  let nr = 0;
+  for (let k = start; k < end; k++) {
+    const i = indices[k];
+    const r = goRight[bins[i * nF + feature]];
+    indices[start + nl] = i;
+    scratch[start + nr] = i;
+    nl += 1 - r;
+    nr += r;
+  }
+  return nl;
+}
 Atomics.store(ctrl, ${READY}, 1);
 Atomics.notify(ctrl, ${READY});
 let seen = 0;
@@ -106,6 +122,7 @@ for (;;) {
   try {
     if (cmd === ${CMD_HIST}) histogram(ctrl[${A0}], ctrl[${A1}], ctrl[${A2}], ctrl[${A3}], ctrl[${A4}]);
     else if (cmd === ${CMD_GRAD}) gradients(ctrl[${A0}], ctrl[${A1}]);
+    else if (cmd === ${CMD_PART}) ctrl[${RESULT}] = partition(ctrl[${A0}], ctrl[${A1}], ctrl[${A2}]);
   } catch (e) {
     Atomics.store(ctrl, ${ERROR}, 1);
   }
@@ -198,7 +215,19 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
     bind(b) {
       buffers = b;
       if (threads < 2 || b.nRows < minRowsToSpawn) return;
-      for (const arr of [b.bins, b.indices, b.gradHess, b.score, b.label, b.weight, b.hist, b.histOffset, b.active]) {
+      for (const arr of [
+        b.bins,
+        b.indices,
+        b.gradHess,
+        b.score,
+        b.label,
+        b.weight,
+        b.hist,
+        b.histOffset,
+        b.active,
+        b.scratch,
+        b.goRight,
+      ]) {
         if (!(arr.buffer instanceof SharedArrayBuffer)) {
           throw new Error('worker executor: buffers must be allocated through this executor (shared memory)');
         }
@@ -219,6 +248,8 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
               hist: b.hist,
               histOffset: b.histOffset,
               active: b.active,
+              scratch: b.scratch,
+              goRight: b.goRight,
               nFeatures: b.nFeatures,
               histSize: b.histSize,
             },
@@ -263,6 +294,42 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
       }
       gradientKernel(b, 0, Math.floor(b.nRows / t));
       for (let w = 1; w < t; w++) await_(helpers[w - 1] as Helper);
+    },
+    partition(start, end, feature) {
+      const b = need();
+      const n = end - start;
+      const t = helpers.length + 1;
+      if (t < 2 || n < minRowsPerCall) {
+        const nl = partitionChunk(b, start, end, feature);
+        b.indices.set(b.scratch.subarray(start, start + (n - nl)), start + nl);
+        return nl;
+      }
+      // Each thread partitions one contiguous chunk; concatenating the chunks' left parts, then
+      // their right parts, gives exactly the serial (stable) order.
+      const bound = (w: number): number => start + Math.floor((n * w) / t);
+      for (let w = 1; w < t; w++) post(helpers[w - 1] as Helper, CMD_PART, bound(w), bound(w + 1), feature);
+      const lefts = new Int32Array(t);
+      lefts[0] = partitionChunk(b, start, bound(1), feature);
+      for (let w = 1; w < t; w++) {
+        const h = helpers[w - 1] as Helper;
+        await_(h);
+        lefts[w] = Atomics.load(h.ctrl, RESULT);
+      }
+      const { indices, scratch } = b;
+      let dst = start + (lefts[0] as number);
+      for (let w = 1; w < t; w++) {
+        const from = bound(w);
+        indices.copyWithin(dst, from, from + (lefts[w] as number));
+        dst += lefts[w] as number;
+      }
+      const nLeft = dst - start;
+      for (let w = 0; w < t; w++) {
+        const from = bound(w);
+        const nr = bound(w + 1) - from - (lefts[w] as number);
+        indices.set(scratch.subarray(from, from + nr), dst);
+        dst += nr;
+      }
+      return nLeft;
     },
     release,
   };

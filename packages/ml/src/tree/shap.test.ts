@@ -15,6 +15,7 @@ import {
   treeDepth,
   treeExpectedValue,
   treeShapRow,
+  treeShapStrategy,
 } from './shap.js';
 import { predictTreeRow, type Tree } from './tree.js';
 
@@ -264,6 +265,8 @@ describe('ensembleShap', () => {
     const nF = 16;
     const trees = Array.from({ length: 6 }, () => flatten(leafWiseTree(rng, nF, 200)));
     expect(Math.max(...trees.map(treeDepth))).toBeGreaterThan(12);
+    // Too many path features for pattern tables: this exercises the quadrature path.
+    expect(trees.map(treeShapStrategy)).toContain('quadrature');
     for (let r = 0; r < 20; r++) {
       const x = Float64Array.from({ length: nF }, () => (rng.next() < 0.15 ? Number.NaN : rng.normal()));
       const direct = new Float64Array(nF);
@@ -271,6 +274,68 @@ describe('ensembleShap', () => {
       const fast = new Float64Array(nF);
       ensembleShapRow(trees, x, 1, fast);
       for (let j = 0; j < nF; j++) expect(Math.abs((fast[j] as number) - (direct[j] as number))).toBeLessThan(1e-9);
+    }
+  });
+
+  it('gives the same values whatever the node numbering (table path with interval checks)', () => {
+    fc.assert(
+      fc.property(nodeArb, rowArb, fc.integer(), (root, x, seed) => {
+        const t = flatten(root);
+        const m = t.feature.length;
+        // Random relabelling that keeps the root at 0, so children may precede parents.
+        const perm = Array.from({ length: m }, (_, i) => i);
+        const rng = new Rng(seed);
+        for (let i = m - 1; i > 1; i--) {
+          const j = 1 + rng.int(i);
+          [perm[i], perm[j]] = [perm[j] as number, perm[i] as number];
+        }
+        const relabel = (arr: Float64Array | Int32Array | Uint8Array, isChild: boolean): number[] => {
+          const out = new Array<number>(m).fill(0);
+          for (let n = 0; n < m; n++) {
+            const v = arr[n] as number;
+            out[perm[n] as number] = isChild && v >= 0 ? (perm[v] as number) : v;
+          }
+          return out;
+        };
+        const u: Tree = {
+          feature: Int32Array.from(relabel(t.feature, false)),
+          threshold: Float64Array.from(relabel(t.threshold, false)),
+          missingLeft: Uint8Array.from(relabel(t.missingLeft, false)),
+          left: Int32Array.from(relabel(t.left, true)),
+          right: Int32Array.from(relabel(t.right, true)),
+          value: Float64Array.from(relabel(t.value, false)),
+          cover: Float64Array.from(relabel(t.cover, false)),
+        };
+        const direct = new Float64Array(M);
+        treeShapRow(t, x, direct);
+        const fast = new Float64Array(M);
+        ensembleShapRow([u], x, 1, fast);
+        for (let j = 0; j < M; j++) expect(Math.abs((fast[j] as number) - (direct[j] as number))).toBeLessThan(TOL);
+      }),
+      { numRuns: 200 },
+    );
+    // Root 0 -> (3, 1); node 3 -> (2, 4): child 2 precedes its parent 3.
+    const mixed: Tree = {
+      feature: Int32Array.of(0, -1, -1, 1, -1),
+      threshold: Float64Array.of(0, 0, 0, 0.5, 0),
+      missingLeft: Uint8Array.of(1, 0, 0, 0, 0),
+      left: Int32Array.of(3, -1, -1, 2, -1),
+      right: Int32Array.of(1, -1, -1, 4, -1),
+      value: Float64Array.of(0, 2, -1, 0, 3),
+      cover: Float64Array.of(6, 2, 1, 4, 3),
+    };
+    expect(treeShapStrategy(mixed)).toBe('table-intervals');
+    for (const x of [
+      [-1, 0],
+      [-1, 1],
+      [1, 0],
+      [Number.NaN, Number.NaN],
+    ]) {
+      const direct = new Float64Array(2);
+      treeShapRow(mixed, x, direct);
+      const fast = new Float64Array(2);
+      ensembleShapRow([mixed], x, 1, fast);
+      for (let j = 0; j < 2; j++) expect(Math.abs((fast[j] as number) - (direct[j] as number))).toBeLessThan(TOL);
     }
   });
 
@@ -308,7 +373,8 @@ describe('ensembleShap', () => {
       for (let j = 0; j < nF; j++) sum += out[i * nF + j] as number;
       expect(Math.abs(sum - pred)).toBeLessThan(1e-9);
     }
-    // The target is 100 µs/row; the assertion leaves room for a loaded shared CI machine.
-    expect(usPerRow).toBeLessThan(1000);
+    // The target is 100 µs/row on a quiet machine (bench/forest-speed.ts, bench/gbm-speed.ts measure it);
+    // this bound only catches order-of-magnitude regressions on a loaded shared CI machine.
+    expect(usPerRow).toBeLessThan(2000);
   });
 });

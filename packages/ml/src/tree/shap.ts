@@ -1,12 +1,13 @@
 /**
  * Exact path-dependent TreeSHAP (Lundberg, Erion & Lee 2018) for the shared `Tree` representation:
  * the Shapley values of a tree's output where a coalition S "knows" the features in S and averages
- * over the others by training cover. Two exact evaluations of the same quantity live here:
- * `treeShapRow` is Algorithm 2 itself (EXTEND/UNWIND path bookkeeping on preallocated buffers),
- * and `ensembleShap`/`ensembleShapRow` evaluate Algorithm 2's per-leaf UNWOUND-SUM in closed form
- * by Gauss-Legendre quadrature over per-leaf records cached per tree — several times faster, which
- * is what explaining 100-tree models per API request and per monitoring batch needs. Missing values
- * take the branch the row really takes (`missingLeft`), so the "hot" child is the one prediction follows.
+ * over the others by training cover. `treeShapRow` is Algorithm 2 itself (EXTEND/UNWIND path
+ * bookkeeping on preallocated buffers). `ensembleShap`/`ensembleShapRow` are the fast paths for
+ * explaining whole models per API request and per monitoring batch; they precompute, once per
+ * tree (cached for the tree's lifetime), either Fast TreeSHAP v2 pattern tables filled by the same
+ * EXTEND/UNWOUND-SUM steps, or — for trees too deep for tables — per-leaf records evaluated in
+ * closed form by Gauss-Legendre quadrature. All three agree to float rounding. Missing values take
+ * the branch the row really takes (`missingLeft`), so the "hot" child is the one prediction follows.
  */
 import type { Matrix } from '../matrix.js';
 import type { Tree } from './tree.js';
@@ -272,15 +273,15 @@ function explainBound(ws: Workspace, x: Float64Array, phi: Float64Array, scale: 
 }
 
 /**
- * The batch fast path. At a leaf with unique path features K (|K| = u), zero fractions z_k and
- * one fractions o_k in {0, 1}, Algorithm 2's UNWOUND-SUM evaluates
+ * Per-tree records for the batch paths, built once and cached per tree. At a leaf with unique
+ * path features K (|K| = u), zero fractions z_k and one fractions o_k in {0, 1}, Algorithm 2's
+ * UNWOUND-SUM for feature j evaluates
  *   sum over S of |S|!(u-1-|S|)!/u! * prod_{k in S} o_k * prod_{k not in S, k != j} z_k,
- * and since |S|!(u-1-|S|)!/u! = integral_0^1 t^|S| (1-t)^(u-1-|S|) dt, that sum is the integral
- * over [0, 1] of the degree-(u-1) polynomial prod_{k != j} (o_k t + z_k (1 - t)). Gauss-Legendre
- * quadrature with ceil(u/2) nodes integrates it exactly (up to float rounding), as in Linear
- * TreeSHAP (Yu et al. 2022). Per row and leaf that is O(u^2/2) independent multiplications over a
- * small contiguous per-leaf record instead of Algorithm 2's O(u^2) dependent chain, which is what
- * lets a 100-tree model be explained in well under 100 us per row. Only x-independent facts are
+ * which depends on the row only through the 0/1 pattern of o. Small trees store the result for
+ * every pattern (tables). For the rest, since |S|!(u-1-|S|)!/u! = integral_0^1 t^|S| (1-t)^(u-1-|S|) dt,
+ * the sum is the integral over [0, 1] of the degree-(u-1) polynomial prod_{k != j} (o_k t +
+ * z_k (1 - t)), which Gauss-Legendre quadrature with ceil(u/2) nodes integrates exactly (up to
+ * float rounding), as in Linear TreeSHAP (Yu et al. 2022). Either way only x-independent facts are
  * stored per leaf: for each unique path feature, the interval (lo, hi] and NaN rule under which
  * the row follows the leaf's path (o_k = 1), and z_k (product of cover ratios on that feature).
  */
@@ -297,29 +298,36 @@ interface LeafRecords {
   readonly elNan: Uint8Array;
   readonly elZero: Float64Array;
   /**
-   * Per element, q = ceil(u/2) values starting at fStart[e] (q of the element's leaf), one per
-   * quadrature node t_k: F0 = z(1-t) (factor when the row leaves the path), F1 = z + (1-z)t
-   * (factor when it follows), C1 = (1-z) w_k / F1 (the element's weight when it follows).
-   * Precomputed so a row costs multiplications only.
+   * Fast TreeSHAP v2 (Yang 2021) tables, when they fit TABLE_BUDGET: for every leaf and every 0/1
+   * pattern of "row follows this path feature", the leaf's contribution to each path feature,
+   * computed once with Algorithm 2's EXTEND/UNWOUND-SUM. Explaining a row is then a pattern
+   * lookup per leaf. Entry [tableBase[l] + pattern * u + j].
    */
-  readonly fStart: Int32Array;
-  readonly F0: Float64Array;
-  readonly F1: Float64Array;
-  readonly C1: Float64Array;
+  readonly table: Float64Array | null;
+  readonly tableBase: Int32Array;
   /**
-   * Leaves with at most PACK_MAX_U path features (almost all of them in practice), packed into one
-   * sequential stream with 4 quadrature lanes (unused lanes padded with factor 1, weight 0) so a
-   * row keeps the four running products in registers. Per leaf: [value, u, zw0..zw3], then per
-   * element [feature, lo, hi, nanFollows, F0 x4, F1 x4, C1 x4]. The generic arrays above skip them.
+   * For the table path: the tree's node arrays and, per node, the pattern bit of its split
+   * feature among the path features of the leaves below (`bitNew` when the feature first appears
+   * there, else 0; `bitAll` always), so a row's pattern for every leaf comes from one forward pass
+   * over the nodes (children have larger indices than parents) instead of interval checks per leaf.
+   * Null when the node order does not allow it.
    */
-  readonly packed: Float64Array;
+  readonly nodes: {
+    readonly tree: Tree;
+    /** Internal node indices in increasing order (the forward pass skips leaves). */
+    readonly internal: Int32Array;
+    readonly bitNew: Int32Array;
+    readonly bitAll: Int32Array;
+    readonly leafNode: Int32Array;
+  } | null;
 }
 
-/** Leaves with up to this many unique path features take the packed 4-lane path (ceil(8/2) = 4 nodes). */
-const PACK_MAX_U = 8;
-const PACK_HEAD = 6;
-const PACK_EL = 16;
-/** Rows scored together against each leaf record (see shapPacked). */
+/** Table entries (8 bytes each, 256 KB) allowed per tree: a 31-leaf boosting tree needs a few thousand. */
+const TABLE_BUDGET = 1 << 15;
+
+/** Leaves with up to this many unique path features use the 4-lane quadrature (ceil(8/2) = 4 nodes). */
+const LANES_MAX_U = 8;
+/** Rows scored together against each tree (its records stay in cache across the block). */
 const SHAP_BLOCK = 64;
 
 const RECORDS = new WeakMap<Tree, LeafRecords>();
@@ -400,86 +408,19 @@ function finishRecords(
   elZero: number[],
 ): LeafRecords {
   const nLeaves = value.length;
-  const nEl = elFeature.length;
-  const fStart = new Int32Array(nEl + 1);
   let maxU = 0;
   for (let l = 0; l < nLeaves; l++) {
-    const e0 = start[l] as number;
-    const e1 = start[l + 1] as number;
-    if (e1 - e0 > maxU) maxU = e1 - e0;
-    const q = (e1 - e0 + 1) >> 1;
-    for (let e = e0; e < e1; e++) fStart[e + 1] = (fStart[e] as number) + q;
-  }
-  const total = fStart[nEl] as number;
-  const F0 = new Float64Array(total);
-  const F1 = new Float64Array(total);
-  const C1 = new Float64Array(total);
-  for (let l = 0; l < nLeaves; l++) {
-    const e0 = start[l] as number;
-    const e1 = start[l + 1] as number;
-    const q = (e1 - e0 + 1) >> 1;
-    if (q === 0) continue;
-    glRule(q);
-    const nodes = GL_NODES[q] as number[];
-    const weights = GL_WEIGHTS[q] as number[];
-    for (let e = e0; e < e1; e++) {
-      const z = elZero[e] as number;
-      const b = fStart[e] as number;
-      for (let k = 0; k < q; k++) {
-        const t = nodes[k] as number;
-        const f1 = z + (1 - z) * t;
-        F0[b + k] = z * (1 - t);
-        F1[b + k] = f1;
-        C1[b + k] = ((1 - z) * (weights[k] as number)) / f1;
-      }
-    }
-  }
-  let packedLen = 0;
-  for (let l = 0; l < nLeaves; l++) {
     const u = (start[l + 1] as number) - (start[l] as number);
-    if (u > 0 && u <= PACK_MAX_U) packedLen += PACK_HEAD + PACK_EL * u;
+    if (u > maxU) maxU = u;
   }
-  const packed = new Float64Array(packedLen);
-  let p = 0;
-  for (let l = 0; l < nLeaves; l++) {
-    const e0 = start[l] as number;
-    const u = (start[l + 1] as number) - e0;
-    if (u === 0 || u > PACK_MAX_U) continue;
-    const q = (u + 1) >> 1;
-    glRule(q);
-    const nodes = GL_NODES[q] as number[];
-    const weights = GL_WEIGHTS[q] as number[];
-    const zw = GL_ZERO_WEIGHTS[q] as number[];
-    packed[p] = value[l] as number;
-    packed[p + 1] = u;
-    for (let k = 0; k < 4; k++) packed[p + 2 + k] = k < q ? (zw[k] as number) : 0;
-    p += PACK_HEAD;
-    for (let e = e0; e < e0 + u; e++) {
-      const z = elZero[e] as number;
-      packed[p] = elFeature[e] as number;
-      packed[p + 1] = elLo[e] as number;
-      packed[p + 2] = elHi[e] as number;
-      packed[p + 3] = elNan[e] as number;
-      for (let k = 0; k < 4; k++) {
-        if (k < q) {
-          const t = nodes[k] as number;
-          const f1 = z + (1 - z) * t;
-          packed[p + 4 + k] = z * (1 - t);
-          packed[p + 8 + k] = f1;
-          packed[p + 12 + k] = ((1 - z) * (weights[k] as number)) / f1;
-        } else {
-          packed[p + 4 + k] = 1;
-          packed[p + 8 + k] = 1;
-          packed[p + 12 + k] = 0;
-        }
-      }
-      p += PACK_EL;
-    }
-  }
+  glRule(Math.max(1, (maxU + 1) >> 1));
+  const { table, tableBase } = buildTables(value, start, elFeature, elZero);
   return {
+    nodes: null,
     nLeaves,
     maxU,
-    packed,
+    table,
+    tableBase,
     value: Float64Array.from(value),
     start: Int32Array.from(start),
     elFeature: Int32Array.from(elFeature),
@@ -487,10 +428,6 @@ function finishRecords(
     elHi: Float64Array.from(elHi),
     elNan: Uint8Array.from(elNan),
     elZero: Float64Array.from(elZero),
-    fStart,
-    F0,
-    F1,
-    C1,
   };
 }
 
@@ -498,9 +435,183 @@ function leafRecordsOf(tree: Tree): LeafRecords {
   let r = RECORDS.get(tree);
   if (r === undefined) {
     r = buildLeafRecords(tree);
+    if (r.table !== null) r = { ...r, nodes: buildNodeBits(tree, r.nLeaves) };
     RECORDS.set(tree, r);
   }
   return r;
+}
+
+/** Per-node pattern bits for the table path (see `LeafRecords.nodes`); leaves in the same DFS order as the records. */
+function buildNodeBits(tree: Tree, nLeaves: number): LeafRecords['nodes'] {
+  const m = tree.feature.length;
+  const bitNew = new Int32Array(m);
+  const bitAll = new Int32Array(m);
+  const leafNode = new Int32Array(nLeaves);
+  let nl = 0;
+  let ok = true;
+  const feats: number[] = [];
+  const visit = (n: number): void => {
+    const f = tree.feature[n] as number;
+    if (f === -1) {
+      leafNode[nl++] = n;
+      return;
+    }
+    const l = tree.left[n] as number;
+    const r = tree.right[n] as number;
+    if (l <= n || r <= n) ok = false;
+    let idx = feats.indexOf(f);
+    const isNew = idx < 0;
+    if (isNew) {
+      idx = feats.length;
+      feats.push(f);
+    }
+    bitAll[n] = 1 << idx;
+    bitNew[n] = isNew ? 1 << idx : 0;
+    visit(l);
+    visit(r);
+    if (isNew) feats.pop();
+  };
+  visit(0);
+  const internal: number[] = [];
+  for (let n = 0; n < m; n++) if (tree.feature[n] !== -1) internal.push(n);
+  return ok && nl === nLeaves ? { tree, internal: Int32Array.from(internal), bitNew, bitAll, leafNode } : null;
+}
+
+let patternScratch = new Int32Array(1024);
+
+/**
+ * The table path with patterns from one forward pass over the nodes. Adds unscaled values (the
+ * caller scales once per block; this loop is the hot spot of explaining boosted models).
+ */
+function shapTableByNodes(
+  rec: LeafRecords,
+  nodes: NonNullable<LeafRecords['nodes']>,
+  table: Float64Array,
+  xs: Float64Array,
+  xo: number,
+  acc: Float64Array,
+): void {
+  const { feature, threshold, missingLeft, left, right } = nodes.tree;
+  const { internal, bitNew, bitAll, leafNode } = nodes;
+  const m = feature.length;
+  if (patternScratch.length < m) patternScratch = new Int32Array(Math.max(m, 2 * patternScratch.length));
+  const pat = patternScratch;
+  pat[0] = 0;
+  for (let k = 0; k < internal.length; k++) {
+    const n = internal[k] as number;
+    const f = feature[n] as number;
+    const xv = xs[xo + f] as number;
+    const goLeft = xv !== xv ? missingLeft[n] === 1 : xv <= (threshold[n] as number);
+    const p = pat[n] as number;
+    const hot = p | (bitNew[n] as number);
+    const cold = p & ~(bitAll[n] as number);
+    pat[left[n] as number] = goLeft ? hot : cold;
+    pat[right[n] as number] = goLeft ? cold : hot;
+  }
+  const { nLeaves, start, elFeature, tableBase } = rec;
+  for (let l = 0; l < nLeaves; l++) {
+    const e0 = start[l] as number;
+    const e1 = start[l + 1] as number;
+    let t = (tableBase[l] as number) + (pat[leafNode[l] as number] as number) * (e1 - e0);
+    for (let e = e0; e < e1; e++, t++) {
+      const f = xo + (elFeature[e] as number);
+      acc[f] = (acc[f] as number) + (table[t] as number);
+    }
+  }
+}
+
+/** UNWOUND-SUM of Algorithm 2: total permutation weight of the path of length d at segment s without element idx. */
+function unwoundSum(ws: Workspace, s: number, d: number, idx: number): number {
+  const P = ws.P;
+  const a = ws.ratioA;
+  const b = ws.ratioB;
+  const row = d * ws.stride;
+  const one = P[4 * (s + idx) + ONE] as number;
+  const zero = P[4 * (s + idx) + ZERO] as number;
+  let total = 0;
+  if (one !== 0) {
+    let next = P[4 * (s + d) + WEIGHT] as number;
+    for (let i = d - 1; i >= 0; i--) {
+      const tmp = (next * (a[row + i + 1] as number)) / one;
+      total += tmp;
+      next = (P[4 * (s + i) + WEIGHT] as number) - tmp * zero * (b[row + i] as number);
+    }
+  } else {
+    for (let i = d - 1; i >= 0; i--) total += ((P[4 * (s + i) + WEIGHT] as number) * (a[row + d - i] as number)) / zero;
+  }
+  return total;
+}
+
+/** Per-leaf, per-pattern contribution tables (see `LeafRecords.table`), or null over budget. */
+function buildTables(
+  value: readonly number[],
+  start: readonly number[],
+  elFeature: readonly number[],
+  elZero: readonly number[],
+): { table: Float64Array | null; tableBase: Int32Array } {
+  const nLeaves = value.length;
+  const tableBase = new Int32Array(nLeaves + 1);
+  let maxU = 0;
+  for (let l = 0; l < nLeaves; l++) {
+    const u = (start[l + 1] as number) - (start[l] as number);
+    if (u > maxU) maxU = u;
+    if (u > 20) return { table: null, tableBase };
+    tableBase[l + 1] = (tableBase[l] as number) + (1 << u) * u;
+    if ((tableBase[l + 1] as number) > TABLE_BUDGET) return { table: null, tableBase };
+  }
+  const table = new Float64Array(tableBase[nLeaves] as number);
+  const ws = WS;
+  ws.ensure(maxU + 1);
+  for (let l = 0; l < nLeaves; l++) {
+    const e0 = start[l] as number;
+    const u = (start[l + 1] as number) - e0;
+    const v = value[l] as number;
+    const base = tableBase[l] as number;
+    for (let pattern = 0; pattern < 1 << u; pattern++) {
+      // An element that the row leaves and that has zero cover weight zeroes the whole leaf.
+      let dead = false;
+      extendPath(ws, 0, 0, 1, 1, -1);
+      for (let j = 0; j < u; j++) {
+        const one = (pattern >> j) & 1;
+        const zero = elZero[e0 + j] as number;
+        if (one === 0 && zero === 0) dead = true;
+        extendPath(ws, 0, j + 1, zero, one, elFeature[e0 + j] as number);
+      }
+      if (dead) continue;
+      for (let j = 0; j < u; j++) {
+        const one = (pattern >> j) & 1;
+        table[base + pattern * u + j] = unwoundSum(ws, 0, u, j + 1) * (one - (elZero[e0 + j] as number)) * v;
+      }
+    }
+  }
+  return { table, tableBase };
+}
+
+/** Adds scale * (tree's SHAP values) for the row at xs[xo..] into phis[xo..] by table lookup. */
+function shapTable(
+  rec: LeafRecords,
+  table: Float64Array,
+  xs: Float64Array,
+  xo: number,
+  phis: Float64Array,
+  scale: number,
+): void {
+  const { nLeaves, start, elFeature, elLo, elHi, elNan, tableBase } = rec;
+  for (let l = 0; l < nLeaves; l++) {
+    const e0 = start[l] as number;
+    const e1 = start[l + 1] as number;
+    let pattern = 0;
+    for (let e = e0, bit = 1; e < e1; e++, bit <<= 1) {
+      const xv = xs[xo + (elFeature[e] as number)] as number;
+      if (xv !== xv ? elNan[e] === 1 : xv > (elLo[e] as number) && xv <= (elHi[e] as number)) pattern |= bit;
+    }
+    const u = e1 - e0;
+    let t = (tableBase[l] as number) + pattern * u;
+    for (let e = e0; e < e1; e++, t++) {
+      const f = xo + (elFeature[e] as number);
+      phis[f] = (phis[f] as number) + (table[t] as number) * scale;
+    }
+  }
 }
 
 // Gauss-Legendre rules on [0, 1]: GL_NODES[q] / GL_WEIGHTS[q] is the q-point rule, built on demand.
@@ -561,115 +672,10 @@ function glRule(q: number): void {
   }
 }
 
-// Scratch for one leaf: the product over all path elements per quadrature node, and which
-// elements the row follows.
+// Scratch for leaves with more than LANES_MAX_U path features: per quadrature node, the product
+// over the path elements, and which elements the row follows.
 let scratchG = new Float64Array(64);
 let scratchOne = new Uint8Array(64);
-
-/** Adds scale * (this tree's SHAP values for x) into phi, leaf by leaf, by quadrature. */
-function shapByQuadrature(rec: LeafRecords, x: Float64Array, phi: Float64Array, scale: number): void {
-  const { nLeaves, value, start, elFeature, elLo, elHi, elNan, fStart, F0, F1, C1 } = rec;
-  const G = scratchG;
-  const ones = scratchOne;
-  for (let l = 0; l < nLeaves; l++) {
-    const e0 = start[l] as number;
-    const u = (start[l + 1] as number) - e0;
-    if (u <= PACK_MAX_U) continue; // empty, or handled by shapPacked
-    const q = (u + 1) >> 1;
-    for (let k = 0; k < q; k++) G[k] = 1;
-    for (let j = 0; j < u; j++) {
-      const e = e0 + j;
-      const xv = x[elFeature[e] as number] as number;
-      const follows = xv !== xv ? elNan[e] === 1 : xv > (elLo[e] as number) && xv <= (elHi[e] as number);
-      ones[j] = follows ? 1 : 0;
-      const b = fStart[e] as number;
-      const F = follows ? F1 : F0;
-      for (let k = 0; k < q; k++) G[k] = (G[k] as number) * (F[b + k] as number);
-    }
-    const v = (value[l] as number) * scale;
-    // Elements the row leaves (o = 0) all get -v * integral(G / (1 - t)): their z_j cancels.
-    let zeroShare = Number.NaN;
-    for (let j = 0; j < u; j++) {
-      const e = e0 + j;
-      const f = elFeature[e] as number;
-      if (ones[j] === 0) {
-        if (zeroShare !== zeroShare) {
-          const zw = GL_ZERO_WEIGHTS[q] as number[];
-          zeroShare = 0;
-          for (let k = 0; k < q; k++) zeroShare += (zw[k] as number) * (G[k] as number);
-        }
-        phi[f] = (phi[f] as number) - v * zeroShare;
-      } else {
-        const b = fStart[e] as number;
-        let acc = 0;
-        for (let k = 0; k < q; k++) acc += (C1[b + k] as number) * (G[k] as number);
-        phi[f] = (phi[f] as number) + v * acc;
-      }
-    }
-  }
-}
-
-/**
- * The packed 4-lane form of `shapByQuadrature` for leaves with at most PACK_MAX_U path features,
- * over a block of rows (row-major `xs` and `phis`, `nF` per row): each leaf record is read once
- * per block and stays in L1 while every row of the block is scored against it, so a batch streams
- * the model's records once per block instead of once per row.
- */
-function shapPacked(
-  P: Float64Array,
-  xs: Float64Array,
-  nF: number,
-  nRows: number,
-  phis: Float64Array,
-  scale: number,
-): void {
-  const end = P.length;
-  let p = 0;
-  while (p < end) {
-    const v = (P[p] as number) * scale;
-    const u = P[p + 1] as number;
-    const zw0 = P[p + 2] as number;
-    const zw1 = P[p + 3] as number;
-    const zw2 = P[p + 4] as number;
-    const zw3 = P[p + 5] as number;
-    const e0 = p + PACK_HEAD;
-    const e1 = e0 + u * PACK_EL;
-    for (let r = 0, xo = 0; r < nRows; r++, xo += nF) {
-      let g0 = 1;
-      let g1 = 1;
-      let g2 = 1;
-      let g3 = 1;
-      let mask = 0;
-      for (let e = e0, bit = 1; e < e1; e += PACK_EL, bit <<= 1) {
-        const xv = xs[xo + (P[e] as number)] as number;
-        const follows = xv !== xv ? P[e + 3] === 1 : xv > (P[e + 1] as number) && xv <= (P[e + 2] as number);
-        // Lanes 4..7 hold F0 (row leaves the path), 8..11 F1 (row follows it).
-        const o = follows ? e + 8 : e + 4;
-        if (follows) mask |= bit;
-        g0 *= P[o] as number;
-        g1 *= P[o + 1] as number;
-        g2 *= P[o + 2] as number;
-        g3 *= P[o + 3] as number;
-      }
-      // Elements the row leaves all get -v * sum_k zw_k G_k (their z cancels).
-      const zeroShare = v * (zw0 * g0 + zw1 * g1 + zw2 * g2 + zw3 * g3);
-      for (let e = e0, bit = 1; e < e1; e += PACK_EL, bit <<= 1) {
-        const f = xo + (P[e] as number);
-        if (mask & bit) {
-          const acc =
-            (P[e + 12] as number) * g0 +
-            (P[e + 13] as number) * g1 +
-            (P[e + 14] as number) * g2 +
-            (P[e + 15] as number) * g3;
-          phis[f] = (phis[f] as number) + v * acc;
-        } else {
-          phis[f] = (phis[f] as number) - zeroShare;
-        }
-      }
-    }
-    p = e1;
-  }
-}
 
 function ensureScratch(maxU: number): void {
   glRule(Math.max((maxU + 1) >> 1, 1));
@@ -677,6 +683,137 @@ function ensureScratch(maxU: number): void {
   const n = Math.max(maxU + 1, scratchOne.length * 2);
   scratchG = new Float64Array(n);
   scratchOne = new Uint8Array(n);
+}
+
+/**
+ * Adds scale * (this tree's SHAP values) for a block of rows (row-major `xs` and `phis`, `nF`
+ * per row) by quadrature. Per element the row either follows the path (factor z + (1-z)t) or
+ * leaves it (factor z(1-t)); factors are computed on the fly from z and the rule's nodes so the
+ * cached records stay small (a deep 500-tree forest must not cost hundreds of MB).
+ */
+function shapQuadrature(
+  rec: LeafRecords,
+  xs: Float64Array,
+  nF: number,
+  nRows: number,
+  phis: Float64Array,
+  scale: number,
+): void {
+  const { nLeaves, value, start, elFeature, elLo, elHi, elNan, elZero } = rec;
+  for (let l = 0; l < nLeaves; l++) {
+    const e0 = start[l] as number;
+    const e1 = start[l + 1] as number;
+    const u = e1 - e0;
+    if (u === 0) continue;
+    const v = (value[l] as number) * scale;
+    const q = (u + 1) >> 1;
+    if (u > LANES_MAX_U) {
+      for (let r = 0, xo = 0; r < nRows; r++, xo += nF) quadratureLeafGeneric(rec, l, q, v, xs, xo, phis);
+      continue;
+    }
+    // Four lanes in registers; lanes beyond q get weight 0 and node 0.5, which keeps every
+    // factor z + (1-z)t positive (no 0/0 even when z = 0).
+    const nodes = GL_NODES[q] as number[];
+    const weights = GL_WEIGHTS[q] as number[];
+    const zws = GL_ZERO_WEIGHTS[q] as number[];
+    const t0 = nodes[0] as number;
+    const t1 = q > 1 ? (nodes[1] as number) : 0.5;
+    const t2 = q > 2 ? (nodes[2] as number) : 0.5;
+    const t3 = q > 3 ? (nodes[3] as number) : 0.5;
+    const w0 = weights[0] as number;
+    const w1 = q > 1 ? (weights[1] as number) : 0;
+    const w2 = q > 2 ? (weights[2] as number) : 0;
+    const w3 = q > 3 ? (weights[3] as number) : 0;
+    const zw0 = zws[0] as number;
+    const zw1 = q > 1 ? (zws[1] as number) : 0;
+    const zw2 = q > 2 ? (zws[2] as number) : 0;
+    const zw3 = q > 3 ? (zws[3] as number) : 0;
+    for (let r = 0, xo = 0; r < nRows; r++, xo += nF) {
+      let g0 = 1;
+      let g1 = 1;
+      let g2 = 1;
+      let g3 = 1;
+      let mask = 0;
+      for (let e = e0, bit = 1; e < e1; e++, bit <<= 1) {
+        const xv = xs[xo + (elFeature[e] as number)] as number;
+        const z = elZero[e] as number;
+        if (xv !== xv ? elNan[e] === 1 : xv > (elLo[e] as number) && xv <= (elHi[e] as number)) {
+          mask |= bit;
+          g0 *= z + (1 - z) * t0;
+          g1 *= z + (1 - z) * t1;
+          g2 *= z + (1 - z) * t2;
+          g3 *= z + (1 - z) * t3;
+        } else {
+          g0 *= z * (1 - t0);
+          g1 *= z * (1 - t1);
+          g2 *= z * (1 - t2);
+          g3 *= z * (1 - t3);
+        }
+      }
+      // Elements the row leaves all get -v * sum_k zw_k G_k: their z_j cancels.
+      const zeroShare = v * (zw0 * g0 + zw1 * g1 + zw2 * g2 + zw3 * g3);
+      for (let e = e0, bit = 1; e < e1; e++, bit <<= 1) {
+        const f = xo + (elFeature[e] as number);
+        if (mask & bit) {
+          const z = elZero[e] as number;
+          const c = 1 - z;
+          const acc =
+            (w0 * g0) / (z + c * t0) + (w1 * g1) / (z + c * t1) + (w2 * g2) / (z + c * t2) + (w3 * g3) / (z + c * t3);
+          phis[f] = (phis[f] as number) + v * c * acc;
+        } else {
+          phis[f] = (phis[f] as number) - zeroShare;
+        }
+      }
+    }
+  }
+}
+
+/** One leaf with many path features, one row: the same quadrature with q lanes in scratch. */
+function quadratureLeafGeneric(
+  rec: LeafRecords,
+  l: number,
+  q: number,
+  v: number,
+  xs: Float64Array,
+  xo: number,
+  phis: Float64Array,
+): void {
+  const { start, elFeature, elLo, elHi, elNan, elZero } = rec;
+  const G = scratchG;
+  const ones = scratchOne;
+  const nodes = GL_NODES[q] as number[];
+  const weights = GL_WEIGHTS[q] as number[];
+  const zws = GL_ZERO_WEIGHTS[q] as number[];
+  const e0 = start[l] as number;
+  const u = (start[l + 1] as number) - e0;
+  for (let k = 0; k < q; k++) G[k] = 1;
+  for (let j = 0; j < u; j++) {
+    const e = e0 + j;
+    const xv = xs[xo + (elFeature[e] as number)] as number;
+    const follows = xv !== xv ? elNan[e] === 1 : xv > (elLo[e] as number) && xv <= (elHi[e] as number);
+    ones[j] = follows ? 1 : 0;
+    const z = elZero[e] as number;
+    for (let k = 0; k < q; k++) {
+      const t = nodes[k] as number;
+      G[k] = (G[k] as number) * (follows ? z + (1 - z) * t : z * (1 - t));
+    }
+  }
+  let zeroShare = 0;
+  for (let k = 0; k < q; k++) zeroShare += (zws[k] as number) * (G[k] as number);
+  zeroShare *= v;
+  for (let j = 0; j < u; j++) {
+    const e = e0 + j;
+    const f = xo + (elFeature[e] as number);
+    if (ones[j] === 0) {
+      phis[f] = (phis[f] as number) - zeroShare;
+    } else {
+      const z = elZero[e] as number;
+      let acc = 0;
+      for (let k = 0; k < q; k++)
+        acc += ((weights[k] as number) * (G[k] as number)) / (z + (1 - z) * (nodes[k] as number));
+      phis[f] = (phis[f] as number) + v * (1 - z) * acc;
+    }
+  }
 }
 
 /**
@@ -724,6 +861,17 @@ export function ensembleExpectedValue(trees: readonly Tree[], scale: number): nu
 }
 
 /**
+ * Which evaluation `ensembleShap` uses for this tree: per-leaf pattern tables (`table`, walked by
+ * node order or, when children do not follow parents, by interval checks: `table-intervals`) or
+ * Gauss-Legendre quadrature (`quadrature`, for trees whose tables would exceed the budget).
+ */
+export function treeShapStrategy(tree: Tree): 'table' | 'table-intervals' | 'quadrature' {
+  const rec = leafRecordsOf(tree);
+  if (rec.table === null) return 'quadrature';
+  return rec.nodes === null ? 'table-intervals' : 'table';
+}
+
+/**
  * Adds `scale * sum over trees` of TreeSHAP values for one dense row `x` into `phi` — the
  * single-row form of `ensembleShap` (same fast path, same cache).
  */
@@ -738,8 +886,15 @@ export function ensembleShapRow(trees: readonly Tree[], x: ArrayLike<number>, sc
   }
   ensureScratch(maxU);
   for (const rec of records) {
-    shapPacked(rec.packed, xf, xf.length, 1, phi, scale);
-    if (rec.maxU > PACK_MAX_U) shapByQuadrature(rec, xf, phi, scale);
+    if (rec.table !== null) {
+      if (rec.nodes !== null) {
+        const acc = new Float64Array(phi.length);
+        shapTableByNodes(rec, rec.nodes, rec.table, xf, 0, acc);
+        for (let j = 0; j < acc.length; j++) phi[j] = (phi[j] as number) + (acc[j] as number) * scale;
+      } else shapTable(rec, rec.table, xf, 0, phi, scale);
+      continue;
+    }
+    shapQuadrature(rec, xf, xf.length, 1, phi, scale);
   }
 }
 
@@ -766,6 +921,7 @@ export function ensembleShap(trees: readonly Tree[], X: Matrix, scale: number, o
   ensureScratch(maxU);
   const data = X.data;
   const xs = new Float64Array(SHAP_BLOCK * nF);
+  const acc = new Float64Array(SHAP_BLOCK * nF);
   for (let i0 = 0; i0 < nR; i0 += SHAP_BLOCK) {
     const nb = Math.min(SHAP_BLOCK, nR - i0);
     for (let j = 0; j < nF; j++) {
@@ -773,14 +929,23 @@ export function ensembleShap(trees: readonly Tree[], X: Matrix, scale: number, o
       for (let r = 0; r < nb; r++) xs[r * nF + j] = data[col + r] as number;
     }
     const phis = out.subarray(i0 * nF, (i0 + nb) * nF);
+    acc.fill(0);
+    let tabled = false;
     for (let k = 0; k < records.length; k++) {
       const rec = records[k] as LeafRecords;
-      shapPacked(rec.packed, xs, nF, nb, phis, scale);
-      if (rec.maxU > PACK_MAX_U) {
-        for (let r = 0; r < nb; r++) {
-          shapByQuadrature(rec, xs.subarray(r * nF, (r + 1) * nF), phis.subarray(r * nF, (r + 1) * nF), scale);
+      const table = rec.table;
+      if (table !== null) {
+        const nodes = rec.nodes;
+        if (nodes !== null) {
+          for (let r = 0, xo = 0; r < nb; r++, xo += nF) shapTableByNodes(rec, nodes, table, xs, xo, acc);
+          tabled = true;
+        } else {
+          for (let r = 0, xo = 0; r < nb; r++, xo += nF) shapTable(rec, table, xs, xo, phis, scale);
         }
+        continue;
       }
+      shapQuadrature(rec, xs, nF, nb, phis, scale);
     }
+    if (tabled) for (let i = 0; i < nb * nF; i++) phis[i] = (phis[i] as number) + (acc[i] as number) * scale;
   }
 }

@@ -167,7 +167,7 @@ describe('POST /api/v1/predict/batch', () => {
     expect(out.slice(0, 3).every((o) => typeof o.predictionId === 'string')).toBe(true);
     expect(out[3]).toMatchObject({ error: { code: 'AQUAOPS_E_TOO_MANY_ROWS', rowsRead: 3, rowsScored: 3 } });
     // logEvery = 1: every scored row reaches the prediction log, with the id returned.
-    await srv.predictionLog.flush?.();
+    await srv.predictionLog.flush();
     await new Promise((r) => setTimeout(r, 60));
     const logged = srv.sink.records.filter((r) => r.route === 'batch').map((r) => r.predictionId);
     expect(logged.sort()).toEqual(out.slice(0, 3).map((o) => o.predictionId as string).sort());

@@ -97,6 +97,12 @@ describe('ModelRegistry', () => {
     await expect(
       reg.promote({ model: 'water', version: 2, alias: 'champion', reason: 'stale', actor: 'bob', expectedVersion: 1 }),
     ).rejects.toMatchObject({ code: 'AQUAOPS_E_REGISTRY_CONFLICT' });
+    // Moving an alias to where it already points is refused and leaves no audit entry.
+    const before = (await reg.store.aliasHistory('water', 'champion')).length;
+    await expect(
+      reg.promote({ model: 'water', version: 3, alias: 'champion', reason: 'again', actor: 'bob' }),
+    ).rejects.toThrow(/already points at version 3/);
+    expect((await reg.store.aliasHistory('water', 'champion')).length).toBe(before);
     const rb = await reg.rollback({ model: 'water', alias: 'champion', actor: 'ana' });
     expect([rb.fromVersion, rb.toVersion]).toEqual([3, 1]);
     expect(rb.metrics).toEqual({ test_auc: 0.7 });

@@ -186,6 +186,14 @@ export class ModelRegistry {
       args.expectedVersion !== undefined
         ? args.expectedVersion
         : ((await this.store.getAlias(args.model, args.alias))?.version ?? null);
+    if (expected === args.version) {
+      // A move to where the alias already points would only add a misleading audit entry.
+      throw new AquaopsError(
+        'AQUAOPS_E_REGISTRY_CONFLICT',
+        `${args.model}@${args.alias} already points at version ${args.version}; nothing to move`,
+        { hint: `check the current alias with \`aquaops models show ${args.model}@${args.alias}\`` },
+      );
+    }
     return this.store.moveAlias({
       model: args.model,
       alias: args.alias,

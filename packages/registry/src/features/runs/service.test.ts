@@ -70,3 +70,23 @@ describe('detectGitCommit', () => {
     expect(detectGitCommit(path.parse(dir).root)).toBeNull();
   });
 });
+
+describe('RunTracker.reapDeadRuns', () => {
+  it('marks runs whose process died (e.g. SIGKILL) as interrupted, and leaves live ones alone', async () => {
+    const { spawnSync } = await import('node:child_process');
+    // A real pid that has exited: a finished child process.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const store = new MemoryStore();
+    const tracker = new RunTracker(store);
+    const base = { createdAt: new Date().toISOString(), params: {}, data: { version: null, schemaName: null, schemaVersion: null }, codeVersion: null, seed: null };
+    const env = { node: process.version, platform: process.platform, arch: process.arch, cpus: 2, hostname: os.hostname() };
+    await store.createRun({ ...base, id: 'dead', name: 'killed', environment: { ...env, pid: dead } });
+    await store.createRun({ ...base, id: 'live', name: 'running', environment: { ...env, pid: process.pid } });
+    await store.createRun({ ...base, id: 'other-host', name: 'elsewhere', environment: { ...env, hostname: 'another-host', pid: dead } });
+    expect(await tracker.reapDeadRuns()).toEqual(['dead']);
+    expect((await store.getRun('dead'))?.status).toBe('interrupted');
+    expect((await store.getRun('dead'))?.error).toMatch(/ended without finishing/);
+    expect((await store.getRun('live'))?.status).toBe('running');
+    expect((await store.getRun('other-host'))?.status).toBe('running');
+  });
+});

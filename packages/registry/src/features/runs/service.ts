@@ -20,7 +20,14 @@ import type {
 } from './store.js';
 
 export function captureEnvironment(): RunEnvironment {
-  return { node: process.version, platform: process.platform, arch: process.arch, cpus: os.availableParallelism() };
+  return {
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    cpus: os.availableParallelism(),
+    hostname: os.hostname(),
+    pid: process.pid,
+  };
 }
 
 /** The commit checked out in `dir` or a parent, read from `.git` directly; null outside a repository. */
@@ -123,6 +130,26 @@ export class RunTracker {
     });
   }
 
+  /**
+   * Marks runs still `running` whose process is gone (killed, crashed: SIGKILL leaves no chance
+   * to record it) as `interrupted`. Only runs started on this host are judged; returns their ids.
+   */
+  async reapDeadRuns(isAlive: (pid: number) => boolean = processAlive): Promise<string[]> {
+    const host = os.hostname();
+    const reaped: string[] = [];
+    for (const r of await this.store.listRuns({ status: 'running' })) {
+      const env = r.environment;
+      if (env.hostname !== host || env.pid === undefined || env.pid === process.pid || isAlive(env.pid)) continue;
+      await this.store.updateRun(r.id, {
+        status: 'interrupted',
+        finishedAt: this.#now().toISOString(),
+        error: `process ${env.pid} on ${host} ended without finishing the run (killed or crashed)`,
+      });
+      reaped.push(r.id);
+    }
+    return reaped;
+  }
+
   fail(runId: string, error: unknown, status: 'failed' | 'interrupted' = 'failed'): Promise<RunRecord> {
     return this.store.updateRun(runId, {
       status,
@@ -172,4 +199,14 @@ export function compareRuns(runs: readonly RunRecord[]): RunComparison {
       return { key, values, differs: values.some((v) => JSON.stringify(v) !== first) };
     }),
   };
+}
+
+/** Whether a process with this pid exists on this host (signal 0 probes without signalling). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -30,6 +30,9 @@ export interface RunEnvironment {
   readonly platform: string;
   readonly arch: string;
   readonly cpus: number;
+  /** Host and process that ran it: lets a later command tell a crashed run from a running one. */
+  readonly hostname?: string;
+  readonly pid?: number;
 }
 
 export interface DataVersionRef {
