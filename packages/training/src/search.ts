@@ -37,8 +37,8 @@ export interface SearchOptions {
   readonly signal?: AbortSignal;
   /** Wall-clock deadline (ms since epoch): no new rung starts after it. */
   readonly deadline?: number;
-  /** Allocates trial ids; a run numbers its trials 0, 1, 2, … in the order they are created. */
-  readonly nextTrialId: () => number;
+  /** Allocates trial ids; a run numbers its trials 0, 1, 2, … in the order they are created (default: per search, from 0). */
+  readonly nextTrialId?: () => number;
 }
 
 export interface FamilySearchResult {
@@ -55,6 +55,8 @@ export async function searchFamily(
   options: SearchOptions,
   onTrial?: (t: TrialRecord) => void,
 ): Promise<FamilySearchResult> {
+  let local = 0;
+  const nextTrialId = options.nextTrialId ?? ((): number => local++);
   const rng = new Rng(options.seed);
   const space = familySearchSpace(catalog, family);
   const paramSets: Record<string, unknown>[] = [{}];
@@ -73,7 +75,7 @@ export async function searchFamily(
     }
   }
   const trials: TrialRecord[] = paramSets.map((params) => ({
-    id: options.nextTrialId(),
+    id: nextTrialId(),
     family: family.id,
     params,
     config: familyConfig(family, params),
