@@ -48,7 +48,8 @@ const SAMPLE = {
 };
 
 const children: ChildProcess[] = [];
-const loadAvg = (): string => (existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').trim() : loadavg().join(' '));
+const loadAvg = (): string =>
+  existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').trim() : loadavg().join(' ');
 
 async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -108,7 +109,10 @@ function fmt(r: AutocannonResult): string {
 }
 
 /** Streams `rows` generated NDJSON rows through the batch endpoint; returns rows/s and counts. */
-async function batch(url: string, rows: number): Promise<{ seconds: number; results: number; errors: number; mb: number }> {
+async function batch(
+  url: string,
+  rows: number,
+): Promise<{ seconds: number; results: number; errors: number; mb: number }> {
   const u = new URL(url);
   const t0 = process.hrtime.bigint();
   let sent = 0;
@@ -117,7 +121,13 @@ async function batch(url: string, rows: number): Promise<{ seconds: number; resu
     let errors = 0;
     let tail = '';
     const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/x-ndjson' } },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+      },
       (resp) => {
         resp.setEncoding('utf8');
         resp.on('data', (d: string) => {
@@ -172,7 +182,25 @@ async function main(): Promise<void> {
     console.log('training a small model (gbm, 2 trials, 3 folds, no calibration) into a temporary registry…');
     await promisify(execFile)(
       process.execPath,
-      [CLI, 'train', '--families', 'gbm', '--trials', '2', '--folds', '3', '--calibration', 'off', '--store', store, '--artifacts', artifacts, '--model-name', 'potability', '--json'],
+      [
+        CLI,
+        'train',
+        '--families',
+        'gbm',
+        '--trials',
+        '2',
+        '--folds',
+        '3',
+        '--calibration',
+        'off',
+        '--store',
+        store,
+        '--artifacts',
+        artifacts,
+        '--model-name',
+        'potability',
+        '--json',
+      ],
       { cwd: dir, maxBuffer: 1 << 24 },
     );
     const apiPort = await freePort();
@@ -195,10 +223,16 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 300));
     const body = JSON.stringify(SAMPLE);
 
-    const check = await fetch(`${api}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const check = await fetch(`${api}/api/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     const first = (await check.json()) as { predictions?: { explanation?: { contributions?: unknown[] } }[] };
     if (check.status !== 200 || first.predictions?.[0]?.explanation?.contributions?.length !== 9) {
-      throw new Error(`predict did not answer with an explanation: ${check.status} ${JSON.stringify(first).slice(0, 300)}`);
+      throw new Error(
+        `predict did not answer with an explanation: ${check.status} ${JSON.stringify(first).slice(0, 300)}`,
+      );
     }
 
     await load(floorUrl, body, WARMUP_S);
@@ -215,7 +249,11 @@ async function main(): Promise<void> {
       .sort((a, b) => b.rps - a.rps)[0];
 
     const ratio = predict.requests.average / floor.requests.average;
-    console.log('\nsingle-sample predict with explanation, 32 connections, %d s after %d s warm-up', DURATION_S, WARMUP_S);
+    console.log(
+      '\nsingle-sample predict with explanation, 32 connections, %d s after %d s warm-up',
+      DURATION_S,
+      WARMUP_S,
+    );
     console.log(`  floor (raw node:http, constant JSON): ${fmt(floor)}`);
     console.log(`  aquaops /api/v1/predict:              ${fmt(predict)}`);
     console.log(`  ratio to floor: ${(ratio * 100).toFixed(1)} % (target ≥ 60 %) ${ratio >= 0.6 ? 'PASS' : 'MISS'}`);
@@ -229,8 +267,12 @@ async function main(): Promise<void> {
     if (BATCH_ROWS > 0) {
       const b = await batch(`${api}/api/v1/predict/batch`, BATCH_ROWS);
       const rps = BATCH_ROWS / b.seconds;
-      console.log(`\nbatch NDJSON, no explanations: ${BATCH_ROWS} rows (${b.mb.toFixed(0)} MB) in ${b.seconds.toFixed(2)} s`);
-      console.log(`  ${Math.round(rps)} rows/s end to end (target ≥ 200000) ${rps >= 200_000 ? 'PASS' : 'MISS'}; ${b.results} results, ${b.errors} errors`);
+      console.log(
+        `\nbatch NDJSON, no explanations: ${BATCH_ROWS} rows (${b.mb.toFixed(0)} MB) in ${b.seconds.toFixed(2)} s`,
+      );
+      console.log(
+        `  ${Math.round(rps)} rows/s end to end (target ≥ 200000) ${rps >= 200_000 ? 'PASS' : 'MISS'}; ${b.results} results, ${b.errors} errors`,
+      );
     }
     console.log(`\nload after: ${loadAvg()}`);
   } finally {

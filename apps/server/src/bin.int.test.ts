@@ -41,15 +41,18 @@ describe('aquaops-server bin', () => {
 
   it('listens, answers /livez, and stops cleanly on SIGTERM', async () => {
     let live = 0;
-    const r = await run({ AQUAOPS_PORT: '0', AQUAOPS_HOST: '127.0.0.1', AQUAOPS_LOG_LEVEL: 'info', AQUAOPS_STORE_URL: 'memory:' }, (line, kill) => {
-      const rec = JSON.parse(line) as { msg?: string; url?: string };
-      if (rec.msg === 'aquaops server listening' && rec.url !== undefined) {
-        void fetch(`${rec.url}/livez`).then((res) => {
-          live = res.status;
-          kill();
-        });
-      }
-    });
+    const r = await run(
+      { AQUAOPS_PORT: '0', AQUAOPS_HOST: '127.0.0.1', AQUAOPS_LOG_LEVEL: 'info', AQUAOPS_STORE_URL: 'memory:' },
+      (line, kill) => {
+        const rec = JSON.parse(line) as { msg?: string; url?: string };
+        if (rec.msg === 'aquaops server listening' && rec.url !== undefined) {
+          void fetch(`${rec.url}/livez`).then((res) => {
+            live = res.status;
+            kill();
+          });
+        }
+      },
+    );
     expect(live).toBe(200);
     expect(r.code).toBe(0);
   });

@@ -47,8 +47,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-function cli(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+function cli(args: string[]): {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exit: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env },
+  });
   children.push(child);
   let out = '';
   let err = '';
@@ -78,12 +87,28 @@ async function waitReady(url: string, ms: number): Promise<{ model: { version: n
 }
 
 const predict = (url: string) =>
-  fetch(`${url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(SAMPLE) });
+  fetch(`${url}/api/v1/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(SAMPLE),
+  });
 
 describe('aquaops up / serve (child processes)', () => {
   it('up trains a first champion when there is none, serves it, and stops on SIGINT with exit 0', async () => {
     const port = await freePort();
-    const up = cli(['up', '--port', String(port), '--host', '127.0.0.1', '--families', 'gbm', '--trials', '2', '--folds', '3']);
+    const up = cli([
+      'up',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--families',
+      'gbm',
+      '--trials',
+      '2',
+      '--folds',
+      '3',
+    ]);
     const ready = await waitReady(`http://127.0.0.1:${port}`, 50_000);
     expect(ready.model.version).toBe(1);
     expect(up.err()).toContain('no champion for water-potability');
@@ -100,12 +125,40 @@ describe('aquaops up / serve (child processes)', () => {
   it('serve follows a champion promoted by another process with zero failed requests', async () => {
     // A second version to promote (registered, not made champion unless better; either is fine).
     const exec = promisify(execFile);
-    await exec(process.execPath, [BIN, 'train', '--families', 'gbm', '--trials', '2', '--folds', '3', '--seed', '7', '--model-name', 'water-potability', '--json'], {
-      cwd: dir,
-    });
+    await exec(
+      process.execPath,
+      [
+        BIN,
+        'train',
+        '--families',
+        'gbm',
+        '--trials',
+        '2',
+        '--folds',
+        '3',
+        '--seed',
+        '7',
+        '--model-name',
+        'water-potability',
+        '--json',
+      ],
+      {
+        cwd: dir,
+      },
+    );
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const serve = cli(['serve', '--port', String(port), '--host', '127.0.0.1', '--poll-ms', '200', '--log-level', 'warn']);
+    const serve = cli([
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--poll-ms',
+      '200',
+      '--log-level',
+      'warn',
+    ]);
     const ready = await waitReady(url, 30_000);
     const from = ready.model.version;
     const to = from === 1 ? 2 : 1;
@@ -116,14 +169,21 @@ describe('aquaops up / serve (child processes)', () => {
       while (!stop) {
         const r = await predict(url);
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        if (r.status === 200) versions.add(((await r.json()) as { predictions: { model: { version: number } }[] }).predictions[0]!.model.version);
+        if (r.status === 200)
+          versions.add(
+            ((await r.json()) as { predictions: { model: { version: number } }[] }).predictions[0]!.model.version,
+          );
         else await r.text();
       }
     };
     const loops = [loop(), loop()];
-    await exec(process.execPath, [BIN, 'models', 'promote', 'water-potability', String(to), '--alias', 'champion', '--reason', 'hot swap test'], {
-      cwd: dir,
-    });
+    await exec(
+      process.execPath,
+      [BIN, 'models', 'promote', 'water-potability', String(to), '--alias', 'champion', '--reason', 'hot swap test'],
+      {
+        cwd: dir,
+      },
+    );
     const end = Date.now() + 10_000;
     while (!versions.has(to) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));

@@ -35,13 +35,15 @@ export interface ServeOptions {
 
 const portArg = (v: string): number => {
   const n = Number(v);
-  if (!/^[0-9]+$/.test(v) || n > 65535) throw new InvalidArgumentError(`--port must be an integer 0–65535, got "${v}".`);
+  if (!/^[0-9]+$/.test(v) || n > 65535)
+    throw new InvalidArgumentError(`--port must be an integer 0–65535, got "${v}".`);
   return n;
 };
 
 const pollArg = (v: string): number => {
   const n = Number(v);
-  if (!/^[0-9]+$/.test(v) || n < 100) throw new InvalidArgumentError(`--poll-ms must be an integer >= 100, got "${v}".`);
+  if (!/^[0-9]+$/.test(v) || n < 100)
+    throw new InvalidArgumentError(`--poll-ms must be an integer >= 100, got "${v}".`);
   return n;
 };
 
@@ -66,7 +68,10 @@ export function serverEnv(
   cwd: string = process.cwd(),
 ): Record<string, string> {
   const loc = registryLocation(
-    { ...(opts.store === undefined ? {} : { store: opts.store }), ...(opts.artifacts === undefined ? {} : { artifacts: opts.artifacts }) },
+    {
+      ...(opts.store === undefined ? {} : { store: opts.store }),
+      ...(opts.artifacts === undefined ? {} : { artifacts: opts.artifacts }),
+    },
     cwd,
   );
   const env: Record<string, string> = {};
@@ -117,7 +122,10 @@ export function runServer(env: Record<string, string>, onSpawn?: (child: ChildPr
     });
     child.once('exit', (code, signal) => {
       cleanup();
-      const signo = signal === null ? undefined : (({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9 }) as Record<string, number>)[signal];
+      const signo =
+        signal === null
+          ? undefined
+          : ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9 } as Record<string, number>)[signal];
       resolve(code ?? 128 + (signo ?? 1));
     });
     onSpawn?.(child);
@@ -159,7 +167,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
   addServeOptions(
     program
       .command('up')
-      .description('train a first model on sample data if there is no champion yet, then serve it on http://localhost:8000'),
+      .description(
+        'train a first model on sample data if there is no champion yet, then serve it on http://localhost:8000',
+      ),
     { port: '8000', host: '127.0.0.1' },
   )
     .option('--families <list>', 'model families for the first training (default: all)', (v: string) =>
@@ -170,7 +180,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     )
     .option('--trials <n>', 'configurations per family for the first training', (v: string) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--trials must be an integer >= 1, got "${v}".`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new InvalidArgumentError(`--trials must be an integer >= 1, got "${v}".`);
       return n;
     })
     .option('--folds <k>', 'cross-validation folds for the first training', (v: string) => {
@@ -211,7 +222,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const host = env.AQUAOPS_HOST ?? '127.0.0.1';
       const port = env.AQUAOPS_PORT ?? '8000';
       const shownHost = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-      if (port !== '0') ctx.io.out(`aquaops is starting on http://${shownHost}:${port} (API docs at /docs; Ctrl-C stops)`);
+      if (port !== '0')
+        ctx.io.out(`aquaops is starting on http://${shownHost}:${port} (API docs at /docs; Ctrl-C stops)`);
       else ctx.io.out('aquaops is starting on a free port (see the "listening" log line for the URL; Ctrl-C stops)');
       process.exitCode = await runServer(env);
     });

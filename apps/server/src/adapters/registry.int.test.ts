@@ -58,7 +58,13 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
       kit = await openKit(kind);
       v1 = await registerVersion(kit.registry, 1, { threshold: 0.4 });
       v2 = await registerVersion(kit.registry, 2);
-      await kit.registry.promote({ model: 'potability', version: v1, alias: 'champion', reason: 'initial', actor: 'test' });
+      await kit.registry.promote({
+        model: 'potability',
+        version: v1,
+        alias: 'champion',
+        reason: 'initial',
+        actor: 'test',
+      });
       srv = await buildApp(depsOf(kit), testConfig());
     }, 30_000);
     afterAll(async () => {
@@ -98,7 +104,9 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
         const recent = await kit.store.recentPredictions({ model: 'potability', limit: 50 });
         return ids.every((id) => recent.some((r) => r.id === id));
       });
-      const stored = (await kit.store.recentPredictions({ model: 'potability', limit: 50 })).find((r) => r.id === ids[0]);
+      const stored = (await kit.store.recentPredictions({ model: 'potability', limit: 50 })).find(
+        (r) => r.id === ids[0],
+      );
       expect(stored?.route).toBe('champion');
       expect(stored?.version).toBe(v1);
       expect(stored?.inputs.ph).toBe(GOOD_SAMPLE.ph);
@@ -119,7 +127,9 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
       expect(unknown.json().details[0].path).toBe('/predictionId');
 
       const ops = (await srv.app.inject({ method: 'GET', url: '/api/v1/ops/summary?hours=1&bucketMinutes=5' })).json();
-      const champ = ops.traffic.find((t: { version: number; route: string }) => t.version === v1 && t.route === 'champion');
+      const champ = ops.traffic.find(
+        (t: { version: number; route: string }) => t.version === v1 && t.route === 'champion',
+      );
       expect(champ.count).toBeGreaterThanOrEqual(2);
       expect(ops.verdicts.reduce((s: number, v: { count: number }) => s + v.count, 0)).toBeGreaterThanOrEqual(3);
       expect(ops.feedback.count).toBe(1);
@@ -133,15 +143,27 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
     });
 
     it('serves artifacts with their content type and 404s unknown ones', async () => {
-      const svg = await srv.app.inject({ method: 'GET', url: `/api/v1/models/potability/versions/${v1}/artifacts/roc.svg` });
+      const svg = await srv.app.inject({
+        method: 'GET',
+        url: `/api/v1/models/potability/versions/${v1}/artifacts/roc.svg`,
+      });
       expect(svg.statusCode).toBe(200);
       expect(svg.headers['content-type']).toContain('image/svg+xml');
       expect(svg.body).toContain('<svg');
-      const md = await srv.app.inject({ method: 'GET', url: `/api/v1/models/potability/versions/${v1}/artifacts/model-card.md` });
+      const md = await srv.app.inject({
+        method: 'GET',
+        url: `/api/v1/models/potability/versions/${v1}/artifacts/model-card.md`,
+      });
       expect(md.headers['content-type']).toContain('text/markdown');
-      const ev = await srv.app.inject({ method: 'GET', url: `/api/v1/models/potability/versions/${v1}/artifacts/evaluation.json` });
+      const ev = await srv.app.inject({
+        method: 'GET',
+        url: `/api/v1/models/potability/versions/${v1}/artifacts/evaluation.json`,
+      });
       expect(ev.json()).toEqual({ seed: 1, rocAuc: 0.7 });
-      const none = await srv.app.inject({ method: 'GET', url: `/api/v1/models/potability/versions/${v1}/artifacts/nope.txt` });
+      const none = await srv.app.inject({
+        method: 'GET',
+        url: `/api/v1/models/potability/versions/${v1}/artifacts/nope.txt`,
+      });
       expect(none.statusCode).toBe(404);
       expect(none.json().hint).toContain('roc.svg');
     });
@@ -155,7 +177,9 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
       });
       expect(res.statusCode).toBe(200);
       expect(res.json().previous).toBeNull();
-      const hist = (await srv.app.inject({ method: 'GET', url: '/api/v1/models/potability/aliases/challenger/history' })).json();
+      const hist = (
+        await srv.app.inject({ method: 'GET', url: '/api/v1/models/potability/aliases/challenger/history' })
+      ).json();
       expect(hist.events).toHaveLength(1);
       expect(hist.events[0]).toMatchObject({ from: null, to: v2, reason: 'try v2' });
       expect(hist.events[0].actor).toMatch(/^api:/);
@@ -217,7 +241,10 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
     });
 
     it('picks up an alias moved through another connection while a load loop sees only 2xx', async () => {
-      const running = await startServer(depsOf(kit), testConfig({ host: '127.0.0.1', port: 0, modelPollIntervalMs: 100 }));
+      const running = await startServer(
+        depsOf(kit),
+        testConfig({ host: '127.0.0.1', port: 0, modelPollIntervalMs: 100 }),
+      );
       try {
         const other = await kit.reopen();
         const statuses = new Map<number, number>();
@@ -231,7 +258,10 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
               body: JSON.stringify(GOOD_SAMPLE),
             });
             statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-            if (r.status === 200) versions.add(((await r.json()) as { predictions: { model: { version: number } }[] }).predictions[0]!.model.version);
+            if (r.status === 200)
+              versions.add(
+                ((await r.json()) as { predictions: { model: { version: number } }[] }).predictions[0]!.model.version,
+              );
             else await r.text();
           }
         };
@@ -281,10 +311,20 @@ describe('WorkerPredictionSink (SQLite written from a worker thread)', () => {
         latencyMs: 1.5,
         shadow: false,
       });
-      await sink.append([rec('11111111-1111-4111-8111-111111111111', 2), rec('22222222-2222-4222-8222-222222222222', 2)]);
+      await sink.append([
+        rec('11111111-1111-4111-8111-111111111111', 2),
+        rec('22222222-2222-4222-8222-222222222222', 2),
+      ]);
       const got = await kit.store.recentPredictions({ model: 'potability', limit: 10 });
-      expect(got.map((r) => r.id).sort()).toEqual(['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222']);
-      expect(got[0]).toMatchObject({ route: 'variant', version: 2, outputs: { label: 1, passthrough: { siteId: 'S1' } } });
+      expect(got.map((r) => r.id).sort()).toEqual([
+        '11111111-1111-4111-8111-111111111111',
+        '22222222-2222-4222-8222-222222222222',
+      ]);
+      expect(got[0]).toMatchObject({
+        route: 'variant',
+        version: 2,
+        outputs: { label: 1, passthrough: { siteId: 'S1' } },
+      });
       await expect(sink.append([rec('33333333-3333-4333-8333-333333333333', 0)])).rejects.toMatchObject({
         code: 'AQUAOPS_E_REGISTRY_INVALID',
       });

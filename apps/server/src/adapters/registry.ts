@@ -38,6 +38,7 @@ import type {
 } from '../model/types.js';
 
 const decoder = new TextDecoder();
+const MAX_CACHED_VERSIONS = 8;
 
 function isVersionRef(ref: string | number): boolean {
   return typeof ref === 'number' || /^[0-9]+$/.test(ref);
@@ -100,7 +101,10 @@ export class RegistryModelSource implements ModelSource {
     return alias === undefined ? base : { ...base, alias };
   }
 
-  private loadParts(name: string, version: number): Promise<{ classifier: ServedClassifier; signature: ModelSignature }> {
+  private loadParts(
+    name: string,
+    version: number,
+  ): Promise<{ classifier: ServedClassifier; signature: ModelSignature }> {
     const key = `${name}@${version}`;
     let p = this.loaded.get(key);
     if (p === undefined) {
@@ -113,9 +117,13 @@ export class RegistryModelSource implements ModelSource {
         try {
           signature = JSON.parse(decoder.decode(sigBytes)) as ModelSignature;
         } catch (err) {
-          throw new AquaopsError('AQUAOPS_E_MODEL_FORMAT', `signature.json of ${key} is not JSON: ${(err as Error).message}`, {
-            hint: 'Re-register the version with `aquaops train`.',
-          });
+          throw new AquaopsError(
+            'AQUAOPS_E_MODEL_FORMAT',
+            `signature.json of ${key} is not JSON: ${(err as Error).message}`,
+            {
+              hint: 'Re-register the version with `aquaops train`.',
+            },
+          );
         }
         if (!Array.isArray(signature?.features) || typeof signature.verdicts !== 'object') {
           throw new AquaopsError('AQUAOPS_E_MODEL_FORMAT', `signature.json of ${key} has no features/verdicts`, {
@@ -126,6 +134,8 @@ export class RegistryModelSource implements ModelSource {
         return { classifier, signature };
       })();
       this.loaded.set(key, p);
+      // Keep the few most recent versions (serving, previous, A/B and shadow ones), not all.
+      if (this.loaded.size > MAX_CACHED_VERSIONS) this.loaded.delete(this.loaded.keys().next().value as string);
       // A transient failure (store down) must not be cached forever.
       p.catch(() => this.loaded.delete(key));
     }
@@ -140,6 +150,8 @@ export class RegistryModelSource implements ModelSource {
     let last: number | undefined;
     let primed = false;
     let busy = false;
+    // The first read always notifies: the alias may have moved between the caller's initial
+    // load and this watch starting (the manager ignores a notification for the version it has).
     let stopped = false;
     const tick = async (): Promise<void> => {
       if (busy || stopped) return;
@@ -147,10 +159,8 @@ export class RegistryModelSource implements ModelSource {
       try {
         const now = (await this.store.getAlias(name, alias))?.version;
         if (stopped) return;
-        if (!primed) {
+        if (!primed || now !== last) {
           primed = true;
-          last = now;
-        } else if (now !== last) {
           last = now;
           onChange(now);
         }
@@ -178,7 +188,13 @@ export class RegistryModelSource implements ModelSource {
         this.store.listAliases(n),
       ]);
       for (const v of versions.sort((a, b) => a.version - b.version)) {
-        out.push(this.info(v, aliases.filter((a) => a.version === v.version).map((a) => a.alias), baseCard(v)));
+        out.push(
+          this.info(
+            v,
+            aliases.filter((a) => a.version === v.version).map((a) => a.alias),
+            baseCard(v),
+          ),
+        );
       }
     }
     return out;
@@ -295,15 +311,26 @@ export class RegistryFeedbackStore implements FeedbackStore {
 
   async record(predictionId: string, label: 0 | 1): Promise<FeedbackResult> {
     try {
-      const r = await this.store.recordFeedback({ predictionId, label, ts: new Date().toISOString(), source: this.source });
+      const r = await this.store.recordFeedback({
+        predictionId,
+        label,
+        ts: new Date().toISOString(),
+        source: this.source,
+      });
       const status = r.created ? 'created' : r.feedback.label === label ? 'unchanged' : 'conflict';
       return { status, label: r.feedback.label, recordedAt: r.feedback.ts };
     } catch (err) {
       if (err instanceof AquaopsError && err.code === 'AQUAOPS_E_NOT_FOUND') {
-        throw new AquaopsError('AQUAOPS_E_NOT_FOUND', `prediction ${predictionId.slice(0, 64)} is not in the prediction log`, {
-          hint: 'Use a predictionId returned by /api/v1/predict; the log is written in batches, so retry after a second or two.',
-          details: [{ path: '/predictionId', expected: 'the id of a logged prediction', found: predictionId.slice(0, 64) }],
-        });
+        throw new AquaopsError(
+          'AQUAOPS_E_NOT_FOUND',
+          `prediction ${predictionId.slice(0, 64)} is not in the prediction log`,
+          {
+            hint: 'Use a predictionId returned by /api/v1/predict; the log is written in batches, so retry after a second or two.',
+            details: [
+              { path: '/predictionId', expected: 'the id of a logged prediction', found: predictionId.slice(0, 64) },
+            ],
+          },
+        );
       }
       throw err;
     }
@@ -364,12 +391,21 @@ export class WorkerPredictionSink implements PredictionSink {
   constructor(storeUrl: string) {
     const bootstrap = fileURLToPath(new URL('./worker/bootstrap.mjs', import.meta.url));
     this.worker = new Worker(bootstrap, { workerData: { storeUrl } });
+    // Referenced only while appends or the close are in flight: an idle writer never keeps
+    // the process alive, a busy one is never cut off.
+    this.worker.unref();
     this.ready = new Promise((resolve, reject) => {
-      const onMessage = (m: { ready?: boolean; closed?: boolean; id?: number; error?: { message: string; code?: string } }) => {
+      const onMessage = (m: {
+        ready?: boolean;
+        closed?: boolean;
+        id?: number;
+        error?: { message: string; code?: string };
+      }) => {
         if (m.ready === true) resolve();
         if (m.id === undefined) return;
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
+        if (this.pending.size === 0 && this.closed === undefined) this.worker.unref();
         if (p === undefined) return;
         if (m.error === undefined) p.resolve();
         else {
@@ -398,6 +434,7 @@ export class WorkerPredictionSink implements PredictionSink {
     const id = this.nextId++;
     const stored = records.map(toStoredPrediction);
     await new Promise<void>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, records: stored });
     });
@@ -405,6 +442,7 @@ export class WorkerPredictionSink implements PredictionSink {
 
   /** Lets queued appends finish, then closes the worker's store connection. */
   close(): Promise<void> {
+    this.worker.ref();
     this.closed ??= (async () => {
       try {
         await this.ready;

@@ -66,7 +66,10 @@ export async function registerVersion(
       'signature.json': { data: enc(JSON.stringify(SIGNATURE)), contentType: 'application/json' },
       'evaluation.json': { data: enc(JSON.stringify({ seed, rocAuc: 0.7 })), contentType: 'application/json' },
       'model-card.md': { data: enc(`# ${name} (seed ${seed})\n\nTest model.\n`), contentType: 'text/markdown' },
-      'roc.svg': { data: enc('<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0L1 1"/></svg>'), contentType: 'image/svg+xml' },
+      'roc.svg': {
+        data: enc('<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0L1 1"/></svg>'),
+        contentType: 'image/svg+xml',
+      },
     },
   });
   return v.version;

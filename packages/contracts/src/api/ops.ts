@@ -7,7 +7,9 @@ import { type Static, Type } from '@sinclair/typebox';
 
 export const OpsSummaryQuerySchema = Type.Object(
   {
-    hours: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'Window length in hours (default 24, ≤ 9999).' })),
+    hours: Type.Optional(
+      Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'Window length in hours (default 24, ≤ 9999).' }),
+    ),
     bucketMinutes: Type.Optional(
       Type.String({ pattern: '^[1-9][0-9]{0,4}$', description: 'Verdict-mix bucket size in minutes (default 60).' }),
     ),
@@ -22,7 +24,10 @@ const Percentiles = Type.Object(
     p95Ms: Type.Union([Type.Number(), Type.Null()]),
     p99Ms: Type.Union([Type.Number(), Type.Null()]),
   },
-  { additionalProperties: false, description: 'Estimated from the Prometheus histogram (bucket interpolation), since start.' },
+  {
+    additionalProperties: false,
+    description: 'Estimated from the Prometheus histogram (bucket interpolation), since start.',
+  },
 );
 
 export const OpsSummarySchema = Type.Object(
@@ -71,7 +76,11 @@ export const OpsSummarySchema = Type.Object(
 export type OpsSummary = Static<typeof OpsSummarySchema>;
 
 export const OpsPredictionsQuerySchema = Type.Object(
-  { limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'How many, newest first (1–500, default 50).' })) },
+  {
+    limit: Type.Optional(
+      Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'How many, newest first (1–500, default 50).' }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -102,7 +111,10 @@ export const ArtifactParamsSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     version: Type.String({ pattern: '^[1-9][0-9]{0,8}$' }),
-    artifact: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$', description: 'e.g. evaluation.json, roc.svg, model-card.md' }),
+    artifact: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$',
+      description: 'e.g. evaluation.json, roc.svg, model-card.md',
+    }),
   },
   { additionalProperties: false },
 );

@@ -171,6 +171,9 @@ describe('validation', () => {
     expect(thrown(() => m.fit(matrix(2, 1), [0, 1], { sampleWeight: Float64Array.of(1, -1) })).details.argument).toBe(
       'options.sampleWeight[1]',
     );
+    expect(thrown(() => m.fit(matrix(2, 1), [0, 1], { sampleWeight: Float64Array.of(1, 0) })).details.argument).toBe(
+      'options.sampleWeight',
+    );
   });
 
   it('rejects tampered state with a format error naming the field', () => {

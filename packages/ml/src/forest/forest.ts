@@ -123,10 +123,21 @@ export class ForestClassifier implements Classifier {
       }
     }
     let totalW = 0;
+    let totalW1 = 0;
     let nPos = 0;
     for (let i = 0; i < nRows; i++) {
-      totalW += sw === undefined ? 1 : (sw[i] as number);
+      const s = sw === undefined ? 1 : (sw[i] as number);
+      totalW += s;
+      totalW1 += labels[i] === 1 ? s : 0;
       nPos += labels[i] as number;
+    }
+    if (!(totalW1 > 0) || !(totalW - totalW1 > 0)) {
+      throw invalidArgument(
+        'options.sampleWeight',
+        'positive total weight in both classes',
+        `class-1 weight ${totalW1}, class-0 weight ${totalW - totalW1}`,
+        'Give some rows of each class a weight above 0.',
+      );
     }
     const growOpts: GrowOptions = {
       mode: this.kind === 'random-forest' ? 'hist' : 'random',

@@ -23,7 +23,13 @@ async function start(): Promise<RunningServer> {
   source.addVersion({ name: 'potability', classifier: fittedModel(1), signature: SIGNATURE });
   await source.setAlias('potability', 'champion', 1, { reason: 'initial', actor: 'test' });
   running = await startServer(
-    { source, admin: source, sink: new InMemoryPredictionSink(), feedback: new InMemoryFeedbackStore(), processMetrics: false },
+    {
+      source,
+      admin: source,
+      sink: new InMemoryPredictionSink(),
+      feedback: new InMemoryFeedbackStore(),
+      processMetrics: false,
+    },
     testConfig({ host: '127.0.0.1', port: 0 }),
   );
   return running;
@@ -46,7 +52,13 @@ describe('batch streaming over a socket', () => {
     });
     const done = new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-ndjson' } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson' },
+        },
         (res) => {
           res.setEncoding('utf8');
           res.on('data', (d: string) => {
@@ -75,7 +87,9 @@ describe('batch streaming over a socket', () => {
     });
     const total = await Promise.race([
       done,
-      new Promise<number>((_, reject) => setTimeout(() => reject(new Error('no results before the upload ended')), 15_000)),
+      new Promise<number>((_, reject) =>
+        setTimeout(() => reject(new Error('no results before the upload ended')), 15_000),
+      ),
     ]);
     expect(total).toBe(6000);
   }, 30_000);
@@ -97,47 +111,55 @@ describe('batch streaming over a socket', () => {
     const sampler = setInterval(() => {
       peak = Math.max(peak, live());
     }, 50);
-    const { count, lastLine, errors } = await new Promise<{ count: number; lastLine: number; errors: number }>((resolve, reject) => {
-      let count = 0;
-      let lastLine = 0;
-      let errors = 0;
-      let buf = '';
-      const req = http.request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-ndjson' } },
-        (res) => {
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => {
-            buf += d;
-            let i = buf.indexOf('\n');
-            while (i >= 0) {
-              const rec = JSON.parse(buf.slice(0, i)) as { line?: number; error?: unknown };
-              count++;
-              if (rec.error !== undefined) errors++;
-              lastLine = rec.line ?? lastLine;
-              buf = buf.slice(i + 1);
-              i = buf.indexOf('\n');
+    const { count, lastLine, errors } = await new Promise<{ count: number; lastLine: number; errors: number }>(
+      (resolve, reject) => {
+        let count = 0;
+        let lastLine = 0;
+        let errors = 0;
+        let buf = '';
+        const req = http.request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: { 'content-type': 'application/x-ndjson' },
+          },
+          (res) => {
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => {
+              buf += d;
+              let i = buf.indexOf('\n');
+              while (i >= 0) {
+                const rec = JSON.parse(buf.slice(0, i)) as { line?: number; error?: unknown };
+                count++;
+                if (rec.error !== undefined) errors++;
+                lastLine = rec.line ?? lastLine;
+                buf = buf.slice(i + 1);
+                i = buf.indexOf('\n');
+              }
+            });
+            res.on('end', () => resolve({ count, lastLine, errors }));
+          },
+        );
+        req.on('error', reject);
+        let i = 0;
+        // Write with backpressure, 1000 rows per write.
+        const pump = (): void => {
+          while (i < n) {
+            let s = '';
+            for (let k = 0; k < 1000 && i < n; k++, i++) s += rowText(i);
+            bytesSent += s.length;
+            if (!req.write(s)) {
+              req.once('drain', pump);
+              return;
             }
-          });
-          res.on('end', () => resolve({ count, lastLine, errors }));
-        },
-      );
-      req.on('error', reject);
-      let i = 0;
-      // Write with backpressure, 1000 rows per write.
-      const pump = (): void => {
-        while (i < n) {
-          let s = '';
-          for (let k = 0; k < 1000 && i < n; k++, i++) s += rowText(i);
-          bytesSent += s.length;
-          if (!req.write(s)) {
-            req.once('drain', pump);
-            return;
           }
-        }
-        req.end();
-      };
-      pump();
-    });
+          req.end();
+        };
+        pump();
+      },
+    );
     clearInterval(sampler);
     expect(count).toBe(n);
     expect(errors).toBe(0);

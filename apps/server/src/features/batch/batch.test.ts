@@ -108,10 +108,16 @@ describe('POST /api/v1/predict/batch', () => {
     const contrib = out[0]!.contributions as Record<string, number>;
     expect(Object.keys(contrib)).toEqual(NAMES);
     expect(out[1]).toMatchObject({ line: 2, error: { code: 'AQUAOPS_E_BAD_JSON', field: '' } });
-    expect(out[2]).toMatchObject({ line: 4, error: { code: 'AQUAOPS_E_VALIDATION', field: 'ph', expected: 'a number 0–14', got: '99' } });
+    expect(out[2]).toMatchObject({
+      line: 4,
+      error: { code: 'AQUAOPS_E_VALIDATION', field: 'ph', expected: 'a number 0–14', got: '99' },
+    });
     expect(out[3]).toMatchObject({ line: 5, error: { field: 'Sulfate', expected: 'a number or null', got: '"high"' } });
     expect(out[4]).toMatchObject({ line: 6, error: { field: 'Turbidity', got: 'nothing' } });
-    expect(out[5]).toMatchObject({ line: 7, error: { code: 'AQUAOPS_E_VALIDATION', expected: 'a JSON object of feature values' } });
+    expect(out[5]).toMatchObject({
+      line: 7,
+      error: { code: 'AQUAOPS_E_VALIDATION', expected: 'a JSON object of feature values' },
+    });
     expect(out[6]).toMatchObject({ line: 8, passthrough: { siteId: 'S-9' } });
   });
 
@@ -170,6 +176,11 @@ describe('POST /api/v1/predict/batch', () => {
     await srv.predictionLog.flush();
     await new Promise((r) => setTimeout(r, 60));
     const logged = srv.sink.records.filter((r) => r.route === 'batch').map((r) => r.predictionId);
-    expect(logged.sort()).toEqual(out.slice(0, 3).map((o) => o.predictionId as string).sort());
+    expect(logged.sort()).toEqual(
+      out
+        .slice(0, 3)
+        .map((o) => o.predictionId as string)
+        .sort(),
+    );
   });
 });

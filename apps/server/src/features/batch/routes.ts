@@ -46,7 +46,9 @@ export function batchRoutes(
         throw new AquaopsError(
           'AQUAOPS_E_UNSUPPORTED_MEDIA_TYPE',
           `batch uploads must be ${CSV} or ${NDJSON}, got ${JSON.stringify((request.headers['content-type'] ?? 'none').slice(0, 80))}`,
-          { hint: `Send a CSV with a header row (Content-Type: ${CSV}) or one JSON sample per line (Content-Type: ${NDJSON}).` },
+          {
+            hint: `Send a CSV with a header row (Content-Type: ${CSV}) or one JSON sample per line (Content-Type: ${NDJSON}).`,
+          },
         );
       }
     });

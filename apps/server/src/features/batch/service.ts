@@ -125,9 +125,7 @@ class Chunk {
 }
 
 export class BatchService {
-  constructor(
-    private readonly deps: { readonly metrics: ServerMetrics; readonly log: PredictionLog },
-  ) {}
+  constructor(private readonly deps: { readonly metrics: ServerMetrics; readonly log: PredictionLog }) {}
 
   /**
    * Reads the header (CSV) or nothing (NDJSON) and returns the output generator. Throws before
@@ -174,8 +172,16 @@ export class BatchService {
           {
             hint: `The header must name every feature once (any order): ${plan.names.join(',')}. Extra columns are ignored.`,
             details: [
-              ...missing.map((m) => ({ path: `line ${header.no}/${m}`, expected: 'a column named so', found: 'no such column' })),
-              ...dup.map((d) => ({ path: `line ${header.no}/${d}`, expected: 'one column per name', found: 'a repeated column' })),
+              ...missing.map((m) => ({
+                path: `line ${header.no}/${m}`,
+                expected: 'a column named so',
+                found: 'no such column',
+              })),
+              ...dup.map((d) => ({
+                path: `line ${header.no}/${d}`,
+                expected: 'one column per name',
+                found: 'a repeated column',
+              })),
             ],
           },
         );
@@ -208,7 +214,7 @@ export class BatchService {
     let trailer: { code: ErrorCode; message: string; hint: string } | undefined;
     try {
       let pendingCsv: Line | undefined;
-      outer: for (;;) {
+      for (;;) {
         let line = src.nextSync();
         if (line === undefined) {
           if (!(await src.fill())) {
@@ -236,7 +242,7 @@ export class BatchService {
             message: `the upload has more than ${o.maxRows} rows; rows after line ${line.no - 1} were not scored`,
             hint: `Split the upload into parts of at most ${o.maxRows} rows (AQUAOPS_BATCH_MAX_ROWS).`,
           };
-          break outer;
+          break;
         }
         if (columns !== undefined) {
           const cells = splitCsvRecord(line.text);
@@ -288,7 +294,17 @@ export class BatchService {
   }
 
   private csvHeader(plan: Plan, o: BatchOptions, pass: readonly string[]): string {
-    const cols = ['line', ...pass, 'verdict', 'probability', 'predictionId', 'error_code', 'error_field', 'error_expected', 'error_got'];
+    const cols = [
+      'line',
+      ...pass,
+      'verdict',
+      'probability',
+      'predictionId',
+      'error_code',
+      'error_field',
+      'error_expected',
+      'error_got',
+    ];
     if (o.explain) for (const nm of plan.names) cols.push(`phi_${nm}`);
     return `${cols.map(csvField).join(',')}\n`;
   }
@@ -468,7 +484,10 @@ export class BatchService {
           predictionId: id,
           requestId: o.requestId,
           timestamp: now,
-          model: m.alias === undefined ? { name: m.name, version: m.version } : { name: m.name, version: m.version, alias: m.alias },
+          model:
+            m.alias === undefined
+              ? { name: m.name, version: m.version }
+              : { name: m.name, version: m.version, alias: m.alias },
           route: 'batch',
           inputs,
           passthrough: chunk.pass[k] ?? {},
@@ -503,9 +522,16 @@ export class BatchService {
     }
     if (n > 0) {
       const version = String(m.version);
-      if (positives > 0) this.deps.metrics.predictions.inc({ model_version: version, verdict: plan.positive, route: 'batch' }, positives);
+      if (positives > 0)
+        this.deps.metrics.predictions.inc(
+          { model_version: version, verdict: plan.positive, route: 'batch' },
+          positives,
+        );
       if (n - positives > 0)
-        this.deps.metrics.predictions.inc({ model_version: version, verdict: plan.negative, route: 'batch' }, n - positives);
+        this.deps.metrics.predictions.inc(
+          { model_version: version, verdict: plan.negative, route: 'batch' },
+          n - positives,
+        );
     }
     chunk.reset();
     return { text: parts.join(''), scored: n, logCounter };

@@ -22,7 +22,8 @@ export function opsRoutes(app: FastifyInstance, service: OpsService): void {
     '/api/v1/ops/summary',
     {
       schema: {
-        summary: 'Traffic per version and route, verdict mix over time, latency percentiles, feedback and realised accuracy',
+        summary:
+          'Traffic per version and route, verdict mix over time, latency percentiles, feedback and realised accuracy',
         tags: ['ops'],
         querystring: OpsSummaryQuerySchema,
         response: { 200: OpsSummarySchema, ...errors },
@@ -46,18 +47,23 @@ export function opsRoutes(app: FastifyInstance, service: OpsService): void {
     '/api/v1/models/:name/versions/:version/artifacts/:artifact',
     {
       schema: {
-        summary: 'One stored artifact of a version (evaluation.json, roc.svg, pr.svg, model-card.md, …), checksum-verified',
+        summary:
+          'One stored artifact of a version (evaluation.json, roc.svg, pr.svg, model-card.md, …), checksum-verified',
         tags: ['models'],
         params: ArtifactParamsSchema,
-        response: { 200: { description: 'The artifact bytes with their recorded content type.', type: 'string' }, ...errors },
+        response: {
+          200: { description: 'The artifact bytes with their recorded content type.', type: 'string' },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
       const { name, version, artifact } = request.params;
       const a = await service.artifact(name, Number(version), artifact);
-      const type = /^(text\/|image\/svg\+xml|application\/json)/.test(a.contentType) && !a.contentType.includes('charset')
-        ? `${a.contentType}; charset=utf-8`
-        : a.contentType;
+      const type =
+        /^(text\/|image\/svg\+xml|application\/json)/.test(a.contentType) && !a.contentType.includes('charset')
+          ? `${a.contentType}; charset=utf-8`
+          : a.contentType;
       // Immutable: a version's artifacts never change once registered.
       void reply.type(type).header('cache-control', 'public, max-age=31536000, immutable');
       return reply.send(Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength));

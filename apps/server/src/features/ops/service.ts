@@ -104,7 +104,12 @@ export class OpsService {
       model,
       since,
       bucketMs,
-      serving: cur === undefined ? null : cur.alias === undefined ? { version: cur.version } : { version: cur.version, alias: cur.alias },
+      serving:
+        cur === undefined
+          ? null
+          : cur.alias === undefined
+            ? { version: cur.version }
+            : { version: cur.version, alias: cur.alias },
       traffic: [...traffic.values()].sort((a, b) => a.version - b.version || a.route.localeCompare(b.route)),
       verdicts,
       latency,
