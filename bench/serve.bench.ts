@@ -18,6 +18,8 @@ import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { defaultCatalog, loadModel } from '@aquaops/ml';
+import { FsArtifactStore, ModelRegistry, openStore } from '@aquaops/registry';
 
 interface AutocannonResult {
   readonly requests: { readonly average: number; readonly total: number };
@@ -173,6 +175,32 @@ async function batch(
   return { seconds, ...out, mb: sent / 1e6 };
 }
 
+/** Time to score and explain one row with the registered champion, in-process (µs, median of 5 runs). */
+async function explainCost(storeUrl: string, artifactDir: string): Promise<number> {
+  const store = await openStore(storeUrl);
+  try {
+    const reg = new ModelRegistry(store, new FsArtifactStore(artifactDir));
+    const v = await reg.resolve('potability@champion');
+    const model = loadModel(
+      new TextDecoder().decode(await reg.loadArtifact('potability', v.version, 'model.json')),
+      defaultCatalog(),
+    );
+    const X = { nRows: 1, nCols: 9, data: Float64Array.from(Object.values(SAMPLE)) };
+    const runs: number[] = [];
+    for (let r = 0; r < 6; r++) {
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < 300; i++) {
+        model.predictProba(X);
+        model.explain(X);
+      }
+      runs.push(Number(process.hrtime.bigint() - t) / 1e3 / 300);
+    }
+    return runs.slice(1).sort((a, b) => a - b)[2]!;
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'aq-bench-serve-'));
   const store = `sqlite:${join(dir, 'registry.db')}`;
@@ -203,6 +231,7 @@ async function main(): Promise<void> {
       ],
       { cwd: dir, maxBuffer: 1 << 24 },
     );
+    const explainUs = await explainCost(store, artifacts);
     const apiPort = await freePort();
     const floorPort = await freePort();
     startChild([SERVER], {
@@ -239,6 +268,14 @@ async function main(): Promise<void> {
     const floor = await load(floorUrl, body, DURATION_S);
     await load(`${api}/api/v1/predict`, body, WARMUP_S);
     const predict = await load(`${api}/api/v1/predict`, body, DURATION_S);
+    const serial = await autocannon({
+      url: `${api}/api/v1/predict`,
+      method: 'POST',
+      connections: 1,
+      duration: Math.max(3, Math.round(DURATION_S / 2)),
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     console.log(`load after single-sample runs: ${loadAvg()}`);
 
     const baseline = JSON.parse(readFileSync(resolve(ROOT, '../shared/baseline/serve.json'), 'utf8')) as {
@@ -258,6 +295,9 @@ async function main(): Promise<void> {
     console.log(`  aquaops /api/v1/predict:              ${fmt(predict)}`);
     console.log(`  ratio to floor: ${(ratio * 100).toFixed(1)} % (target ≥ 60 %) ${ratio >= 0.6 ? 'PASS' : 'MISS'}`);
     console.log(`  p99 ${predict.latency.p99} ms (target ≤ 10 ms) ${predict.latency.p99 <= 10 ? 'PASS' : 'MISS'}`);
+    console.log(
+      `  1 connection (service time): ${fmt(serial)}; the model's own scoring + explanation of one row costs ${explainUs.toFixed(0)} µs (ceiling ${Math.round(1e6 / explainUs)} req/s per core)`,
+    );
     if (pyBest !== undefined) {
       console.log(
         `  Python baseline best (${pyBest.config}, ${pyBest.workers} workers): ${pyBest.rps} req/s, p99 ${pyBest.p99_ms} ms → aquaops is ${(predict.requests.average / pyBest.rps).toFixed(1)}× its req/s`,

@@ -147,6 +147,14 @@ export function gbmChecks(raw: unknown, refs: readonly ScaleReference[], full: b
       met: judge(full, batch, (v) => v >= 550_000),
     },
     {
+      name: 'GBM batch prediction, 1 thread',
+      baseline: `LightGBM ${fmtRate(lgb?.batchRowsPerS)} (2 threads)`,
+      ours: fmtRate(numField(raw, 'batchRowsPerSecond1Thread')),
+      ratio: ratio(numField(raw, 'batchRowsPerSecond1Thread'), lgb?.batchRowsPerS),
+      target: '(context)',
+      met: undefined,
+    },
+    {
       name: 'GBM single-row p99',
       baseline: `LightGBM ${fmt(lgbP99Us, 1, ' µs')}`,
       ours: fmt(p99, 1, ' µs'),

@@ -33,7 +33,7 @@ describe('POST /api/v1/predict', () => {
     const res = await post(srv, '/api/v1/predict', GOOD_SAMPLE);
     expect(res.statusCode).toBe(200);
     const p = res.json().predictions[0];
-    expect(p.model).toEqual({ name: 'potability', version: 1, alias: 'champion' });
+    expect(p.model).toEqual({ name: 'water-potability', version: 1, alias: 'champion' });
     expect(p.verdict).toBe(p.probability >= p.threshold ? 'potable' : 'not_potable');
     expect(p.predictionId).toMatch(/^[0-9a-f-]{36}$/);
     // base + sum(phi) is the log-odds of p (tolerance 1e-9); probability contributions sum to p - p_base.
@@ -140,19 +140,19 @@ describe('models and admin', () => {
     srv = await testServer();
     const list = (await srv.app.inject({ method: 'GET', url: '/api/v1/models' })).json();
     expect(list.models.map((m: { version: number }) => m.version)).toEqual([1, 2]);
-    expect(list.serving).toEqual({ name: 'potability', version: 1, alias: 'champion' });
-    const one = await srv.app.inject({ method: 'GET', url: '/api/v1/models/potability/versions/1' });
+    expect(list.serving).toEqual({ name: 'water-potability', version: 1, alias: 'champion' });
+    const one = await srv.app.inject({ method: 'GET', url: '/api/v1/models/water-potability/versions/1' });
     expect(one.json().signature.features).toHaveLength(SIGNATURE.features.length);
     expect(one.json().card).toEqual({ intendedUse: 'tests' });
-    expect((await srv.app.inject({ method: 'GET', url: '/api/v1/models/potability/versions/9' })).statusCode).toBe(404);
-    expect((await srv.app.inject({ method: 'GET', url: '/api/v1/models/potability/versions/abc' })).statusCode).toBe(
+    expect((await srv.app.inject({ method: 'GET', url: '/api/v1/models/water-potability/versions/9' })).statusCode).toBe(404);
+    expect((await srv.app.inject({ method: 'GET', url: '/api/v1/models/water-potability/versions/abc' })).statusCode).toBe(
       400,
     );
   });
 
   it('requires a Bearer key: 401 without, 403 wrong, 200 right; promotion swaps the served model', async () => {
     srv = await testServer();
-    const url = '/api/v1/admin/models/potability/aliases/champion';
+    const url = '/api/v1/admin/models/water-potability/aliases/champion';
     const body = { version: 2, reason: 'better AUC' };
     const none = await post(srv, url, body);
     expect([none.statusCode, none.json().code]).toEqual([401, 'AQUAOPS_E_UNAUTHORIZED']);
@@ -162,13 +162,13 @@ describe('models and admin', () => {
     expect([wrong.statusCode, wrong.json().code]).toEqual([403, 'AQUAOPS_E_FORBIDDEN']);
     const ok = await post(srv, url, body, { authorization: `Bearer ${ADMIN_KEY}` });
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toEqual({ name: 'potability', alias: 'champion', version: 2, previous: 1, serving: true });
+    expect(ok.json()).toEqual({ name: 'water-potability', alias: 'champion', version: 2, previous: 1, serving: true });
     const p = (await post(srv, '/api/v1/predict', GOOD_SAMPLE)).json().predictions[0];
     expect(p.model.version).toBe(2);
     expect(p.threshold).toBe(0.45);
     const info = (await srv.app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(info).toMatch(/aquaops_model_info\{name="potability",version="2",alias="champion"\} 1/);
-    expect(info).not.toMatch(/aquaops_model_info\{name="potability",version="1"/);
+    expect(info).toMatch(/aquaops_model_info\{name="water-potability",version="2",alias="champion"\} 1/);
+    expect(info).not.toMatch(/aquaops_model_info\{name="water-potability",version="1"/);
     expect(info).toMatch(/aquaops_predictions_total\{model_version="2",verdict="(not_)?potable",route="default"\} 1/);
     expect(info).toMatch(
       /aquaops_http_requests_total\{method="POST",route="\/api\/v1\/admin\/models\/:name\/aliases\/:alias",status_code="401"\} 2/,

@@ -80,7 +80,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
   storeUrl: 'sqlite:.aquaops/registry.db',
   artifactDir: '.aquaops/artifacts',
-  modelName: 'potability',
+  modelName: 'water-potability',
   modelRef: 'champion',
   modelPollIntervalMs: 5000,
   adminKeyHashes: [],

@@ -133,10 +133,19 @@ export async function main(env: Readonly<Record<string, string | undefined>>, gi
       server.app.log.info({ signal }, 'shutting down');
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      // The store closes only after the prediction log has flushed into it.
+      // The store closes only after the prediction log has flushed into it; the same hard
+      // deadline as the HTTP shutdown applies, so a hung store cannot keep the process alive.
       void server
         .stop()
-        .then(() => closeRegistry?.())
+        .then(async () => {
+          const deadline = setTimeout(() => {
+            server.app.log.error('closing the registry timed out; exiting');
+            process.exit(1);
+          }, config.shutdownTimeoutMs);
+          deadline.unref();
+          await closeRegistry?.();
+          clearTimeout(deadline);
+        })
         .then(resolve, resolve);
     };
     process.on('SIGTERM', onSignal);

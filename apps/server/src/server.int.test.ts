@@ -37,12 +37,12 @@ afterEach(async () => {
 
 async function start(overrides: Partial<ServerConfig> = {}, logStream?: NodeJS.WritableStream) {
   const source = new InMemoryModelSource();
-  source.addVersion({ name: 'potability', classifier: fittedModel(1), signature: SIGNATURE });
-  source.addVersion({ name: 'potability', classifier: fittedModel(2), signature: SIGNATURE });
-  source.addVersion({ name: 'potability', classifier: fittedModel(3), signature: SIGNATURE, checksum: 'sha256:bad' });
+  source.addVersion({ name: 'water-potability', classifier: fittedModel(1), signature: SIGNATURE });
+  source.addVersion({ name: 'water-potability', classifier: fittedModel(2), signature: SIGNATURE });
+  source.addVersion({ name: 'water-potability', classifier: fittedModel(3), signature: SIGNATURE, checksum: 'sha256:bad' });
   const { rows, y } = syntheticData(100, 4);
-  source.addVersion({ name: 'potability', classifier: new FailsOnBatches(9).fit(rows, y, 20), signature: SIGNATURE });
-  await source.setAlias('potability', 'champion', 1, { reason: 'initial', actor: 'test' });
+  source.addVersion({ name: 'water-potability', classifier: new FailsOnBatches(9).fit(rows, y, 20), signature: SIGNATURE });
+  await source.setAlias('water-potability', 'champion', 1, { reason: 'initial', actor: 'test' });
   const sink = new InMemoryPredictionSink();
   const deps = {
     source,
@@ -90,14 +90,14 @@ describe('serving over a socket', () => {
     const timer = setInterval(fire, 4); // ~250 requests/s
     await new Promise((r) => setTimeout(r, 300));
     const a = await postJson(
-      `${url}/api/v1/admin/models/potability/aliases/champion`,
+      `${url}/api/v1/admin/models/water-potability/aliases/champion`,
       { version: 2, reason: 'promote' },
       auth,
     );
     expect(a.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     const b = await postJson(
-      `${url}/api/v1/admin/models/potability/aliases/champion`,
+      `${url}/api/v1/admin/models/water-potability/aliases/champion`,
       { version: 1, reason: 'rollback' },
       auth,
     );
@@ -113,7 +113,7 @@ describe('serving over a socket', () => {
   it('refuses a bad version (422) and keeps serving the old one', async () => {
     const { url } = await start();
     const r = await postJson(
-      `${url}/api/v1/admin/models/potability/aliases/champion`,
+      `${url}/api/v1/admin/models/water-potability/aliases/champion`,
       { version: 3, reason: 'oops' },
       auth,
     );
@@ -193,7 +193,7 @@ describe('serving over a socket', () => {
     const other = await fetch(`${url}/api/v1/models`, { headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     await postJson(`${url}/api/v1/admin/routing`, {}, { authorization: `Bearer ${ADMIN_KEY}` });
-    await postJson(`${url}/api/v1/admin/models/potability/aliases/champion`, { version: 9, reason: 'x' }, auth);
+    await postJson(`${url}/api/v1/admin/models/water-potability/aliases/champion`, { version: 9, reason: 'x' }, auth);
     const log = lines.join('');
     expect(log).toContain('"reqId":"trace-123"');
     expect(log).not.toContain(ADMIN_KEY);
@@ -202,7 +202,7 @@ describe('serving over a socket', () => {
   it('answers a server-side failure with 500, a code and the request id, never a stack', async () => {
     const { url } = await start();
     expect(
-      (await postJson(`${url}/api/v1/admin/models/potability/aliases/champion`, { version: 4, reason: 'x' }, auth))
+      (await postJson(`${url}/api/v1/admin/models/water-potability/aliases/champion`, { version: 4, reason: 'x' }, auth))
         .status,
     ).toBe(200);
     const r = await postJson(`${url}/api/v1/predict`, [GOOD_SAMPLE, GOOD_SAMPLE, GOOD_SAMPLE], {

@@ -60,7 +60,7 @@ async function train(tmp: string, family: string, seed: number): Promise<void> {
       '--seed',
       String(seed),
       '--model-name',
-      'potability',
+      'water-potability',
       '--store',
       `sqlite:${path.join(tmp, 'registry.db')}`,
       '--artifacts',

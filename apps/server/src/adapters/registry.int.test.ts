@@ -59,7 +59,7 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
       v1 = await registerVersion(kit.registry, 1, { threshold: 0.4 });
       v2 = await registerVersion(kit.registry, 2);
       await kit.registry.promote({
-        model: 'potability',
+        model: 'water-potability',
         version: v1,
         alias: 'champion',
         reason: 'initial',
@@ -79,7 +79,7 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
       const res = await srv.app.inject({ method: 'POST', url: '/api/v1/predict', payload: GOOD_SAMPLE });
       expect(res.statusCode).toBe(200);
       const p = res.json().predictions[0];
-      expect(p.model).toEqual({ name: 'potability', version: v1, alias: 'champion' });
+      expect(p.model).toEqual({ name: 'water-potability', version: v1, alias: 'champion' });
       expect(p.verdict).toBe(p.probability >= 0.4 ? 'potable' : 'not_potable');
     });
 
@@ -88,12 +88,12 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
       expect(list.models.map((m: { version: number }) => m.version)).toEqual([v1, v2]);
       expect(list.models[0].aliases).toEqual(['champion']);
       expect(list.models[1].metrics.test_roc_auc).toBeCloseTo(0.702, 9);
-      const d = (await srv.app.inject({ method: 'GET', url: `/api/v1/models/potability/versions/${v2}` })).json();
+      const d = (await srv.app.inject({ method: 'GET', url: `/api/v1/models/water-potability/versions/${v2}` })).json();
       expect(d.card.markdown).toContain('seed 2');
       expect(d.card.evaluation).toEqual({ seed: 2, rocAuc: 0.7 });
       expect(d.card.family).toBe('gbm');
       expect(d.signature.features).toHaveLength(9);
-      const missing = await srv.app.inject({ method: 'GET', url: '/api/v1/models/potability/versions/99' });
+      const missing = await srv.app.inject({ method: 'GET', url: '/api/v1/models/water-potability/versions/99' });
       expect(missing.statusCode).toBe(404);
     });
 
@@ -101,10 +101,10 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
       const res = await srv.app.inject({ method: 'POST', url: '/api/v1/predict', payload: [GOOD_SAMPLE, GOOD_SAMPLE] });
       const ids = res.json().predictions.map((p: { predictionId: string }) => p.predictionId) as string[];
       await waitFor(async () => {
-        const recent = await kit.store.recentPredictions({ model: 'potability', limit: 50 });
+        const recent = await kit.store.recentPredictions({ model: 'water-potability', limit: 50 });
         return ids.every((id) => recent.some((r) => r.id === id));
       });
-      const stored = (await kit.store.recentPredictions({ model: 'potability', limit: 50 })).find(
+      const stored = (await kit.store.recentPredictions({ model: 'water-potability', limit: 50 })).find(
         (r) => r.id === ids[0],
       );
       expect(stored?.route).toBe('champion');
@@ -145,24 +145,24 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
     it('serves artifacts with their content type and 404s unknown ones', async () => {
       const svg = await srv.app.inject({
         method: 'GET',
-        url: `/api/v1/models/potability/versions/${v1}/artifacts/roc.svg`,
+        url: `/api/v1/models/water-potability/versions/${v1}/artifacts/roc.svg`,
       });
       expect(svg.statusCode).toBe(200);
       expect(svg.headers['content-type']).toContain('image/svg+xml');
       expect(svg.body).toContain('<svg');
       const md = await srv.app.inject({
         method: 'GET',
-        url: `/api/v1/models/potability/versions/${v1}/artifacts/model-card.md`,
+        url: `/api/v1/models/water-potability/versions/${v1}/artifacts/model-card.md`,
       });
       expect(md.headers['content-type']).toContain('text/markdown');
       const ev = await srv.app.inject({
         method: 'GET',
-        url: `/api/v1/models/potability/versions/${v1}/artifacts/evaluation.json`,
+        url: `/api/v1/models/water-potability/versions/${v1}/artifacts/evaluation.json`,
       });
       expect(ev.json()).toEqual({ seed: 1, rocAuc: 0.7 });
       const none = await srv.app.inject({
         method: 'GET',
-        url: `/api/v1/models/potability/versions/${v1}/artifacts/nope.txt`,
+        url: `/api/v1/models/water-potability/versions/${v1}/artifacts/nope.txt`,
       });
       expect(none.statusCode).toBe(404);
       expect(none.json().hint).toContain('roc.svg');
@@ -171,14 +171,14 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
     it('moves aliases by audited CAS through the admin API and refuses a concurrent move with 409', async () => {
       const res = await srv.app.inject({
         method: 'POST',
-        url: '/api/v1/admin/models/potability/aliases/challenger',
+        url: '/api/v1/admin/models/water-potability/aliases/challenger',
         headers: auth,
         payload: { version: v2, reason: 'try v2' },
       });
       expect(res.statusCode).toBe(200);
       expect(res.json().previous).toBeNull();
       const hist = (
-        await srv.app.inject({ method: 'GET', url: '/api/v1/models/potability/aliases/challenger/history' })
+        await srv.app.inject({ method: 'GET', url: '/api/v1/models/water-potability/aliases/challenger/history' })
       ).json();
       expect(hist.events).toHaveLength(1);
       expect(hist.events[0]).toMatchObject({ from: null, to: v2, reason: 'try v2' });
@@ -213,17 +213,17 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
       }) as RegistryStore;
       const { ModelRegistry, FsArtifactStore } = await import('@aquaops/registry');
       const admin = new RegistryModelAdmin(new ModelRegistry(racy, new FsArtifactStore(kit.artifactDir)));
-      await expect(admin.setAlias('potability', 'challenger', v2, { reason: 'x', actor: 't' })).rejects.toMatchObject({
+      await expect(admin.setAlias('water-potability', 'challenger', v2, { reason: 'x', actor: 't' })).rejects.toMatchObject({
         code: 'AQUAOPS_E_REGISTRY_CONFLICT',
         status: 409,
       });
-      expect((await kit.store.getAlias('potability', 'challenger'))?.version).toBe(v1);
+      expect((await kit.store.getAlias('water-potability', 'challenger'))?.version).toBe(v1);
     });
 
     it('refuses a version whose model artifact is corrupt; the old one keeps serving', async () => {
       if (kind !== 'sqlite') return; // one backend is enough: the artifact store is the same
       const v3 = await registerVersion(kit.registry, 3);
-      const ref = (await kit.store.getVersion('potability', v3))!.artifacts['model.json']!;
+      const ref = (await kit.store.getVersion('water-potability', v3))!.artifacts['model.json']!;
       // FsArtifactStore's layout: sha256/<first 2 hex>/<rest>.
       const p = path.join(kit.artifactDir, 'sha256', ref.sha256.slice(0, 2), ref.sha256.slice(2));
       expect(fs.existsSync(p)).toBe(true);
@@ -231,7 +231,7 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
       fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('"gbm"', '"gbm" '));
       const res = await srv.app.inject({
         method: 'POST',
-        url: '/api/v1/admin/models/potability/aliases/champion',
+        url: '/api/v1/admin/models/water-potability/aliases/champion',
         headers: auth,
         payload: { version: v3, reason: 'corrupt' },
       });
@@ -243,7 +243,12 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
     it('picks up an alias moved through another connection while a load loop sees only 2xx', async () => {
       const running = await startServer(
         depsOf(kit),
-        testConfig({ host: '127.0.0.1', port: 0, modelPollIntervalMs: 100 }),
+        testConfig({
+          host: '127.0.0.1',
+          port: 0,
+          modelPollIntervalMs: 100,
+          rateLimit: { max: 1_000_000, windowMs: 1000 },
+        }),
       );
       try {
         const other = await kit.reopen();
@@ -267,10 +272,10 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
         };
         const loops = [loop(), loop(), loop()];
         await new Promise((r) => setTimeout(r, 200));
-        const cur = (await other.getAlias('potability', 'champion'))!.version;
+        const cur = (await other.getAlias('water-potability', 'champion'))!.version;
         const target = cur === v1 ? v2 : v1;
         await other.moveAlias({
-          model: 'potability',
+          model: 'water-potability',
           alias: 'champion',
           version: target,
           expected: cur,
@@ -301,7 +306,7 @@ describe('WorkerPredictionSink (SQLite written from a worker thread)', () => {
         predictionId: id,
         requestId: 'r1',
         timestamp: new Date().toISOString(),
-        model: { name: 'potability', version },
+        model: { name: 'water-potability', version },
         route: 'ab:2',
         inputs: { ph: 7 },
         passthrough: { siteId: 'S1' },
@@ -315,7 +320,7 @@ describe('WorkerPredictionSink (SQLite written from a worker thread)', () => {
         rec('11111111-1111-4111-8111-111111111111', 2),
         rec('22222222-2222-4222-8222-222222222222', 2),
       ]);
-      const got = await kit.store.recentPredictions({ model: 'potability', limit: 10 });
+      const got = await kit.store.recentPredictions({ model: 'water-potability', limit: 10 });
       expect(got.map((r) => r.id).sort()).toEqual([
         '11111111-1111-4111-8111-111111111111',
         '22222222-2222-4222-8222-222222222222',

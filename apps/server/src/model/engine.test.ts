@@ -17,8 +17,8 @@ describe('engine models', () => {
     const { rows, y } = syntheticData(300, 11);
     const model = new LogisticRegression().fit(fromRows(rows), Uint8Array.from(y));
     const source = new InMemoryModelSource();
-    source.addVersion({ name: 'potability', classifier: asServed(model), signature: SIGNATURE });
-    await source.setAlias('potability', 'champion', 1, { reason: 'r', actor: 't' });
+    source.addVersion({ name: 'water-potability', classifier: asServed(model), signature: SIGNATURE });
+    await source.setAlias('water-potability', 'champion', 1, { reason: 'r', actor: 't' });
     const { app } = await buildApp(
       { source, sink: new InMemoryPredictionSink(), feedback: new InMemoryFeedbackStore(), processMetrics: false },
       testConfig(),

@@ -10,7 +10,7 @@ import type { LoadedModel } from './types.js';
 function loaded(overrides: Partial<LoadedModel> = {}): LoadedModel {
   const classifier = overrides.classifier ?? fittedModel(1, 100);
   return {
-    name: 'potability',
+    name: 'water-potability',
     version: 1,
     signature: SIGNATURE,
     classifier,
@@ -84,18 +84,18 @@ describe('stickyUnit', () => {
 describe('ModelManager hot swaps', () => {
   it('follows the alias, refuses a bad version and keeps serving the old one', async () => {
     const source = new InMemoryModelSource();
-    source.addVersion({ name: 'potability', classifier: fittedModel(1, 100), signature: SIGNATURE });
-    source.addVersion({ name: 'potability', classifier: fittedModel(2, 100), signature: SIGNATURE });
+    source.addVersion({ name: 'water-potability', classifier: fittedModel(1, 100), signature: SIGNATURE });
+    source.addVersion({ name: 'water-potability', classifier: fittedModel(2, 100), signature: SIGNATURE });
     source.addVersion({
-      name: 'potability',
+      name: 'water-potability',
       classifier: fittedModel(3, 100),
       signature: SIGNATURE,
       checksum: 'sha256:tampered',
     });
-    await source.setAlias('potability', 'champion', 1, { reason: 'r', actor: 't' });
+    await source.setAlias('water-potability', 'champion', 1, { reason: 'r', actor: 't' });
     const events: ManagerEvent[] = [];
     const m = new ModelManager(source, {
-      name: 'potability',
+      name: 'water-potability',
       ref: 'champion',
       pollIntervalMs: 10,
       onEvent: (e) => events.push(e),
@@ -103,10 +103,10 @@ describe('ModelManager hot swaps', () => {
     await m.start();
     expect(m.serving?.model.version).toBe(1);
     const held = m.serving;
-    await source.setAlias('potability', 'champion', 2, { reason: 'r', actor: 't' });
+    await source.setAlias('water-potability', 'champion', 2, { reason: 'r', actor: 't' });
     await expect.poll(() => m.serving?.model.version, { timeout: 2000 }).toBe(2);
     expect(held?.model.version).toBe(1); // a request holding the old reference is unaffected
-    await source.setAlias('potability', 'champion', 3, { reason: 'r', actor: 't' });
+    await source.setAlias('water-potability', 'champion', 3, { reason: 'r', actor: 't' });
     await expect.poll(() => events.some((e) => e.type === 'rejected'), { timeout: 2000 }).toBe(true);
     expect(m.serving?.model.version).toBe(2);
     expect(m.lastError).toMatch(/checksum mismatch/);
@@ -116,12 +116,12 @@ describe('ModelManager hot swaps', () => {
 
   it('becomes ready once a missing alias appears', async () => {
     const source = new InMemoryModelSource();
-    source.addVersion({ name: 'potability', classifier: fittedModel(1, 100), signature: SIGNATURE });
-    const m = new ModelManager(source, { name: 'potability', ref: 'champion', pollIntervalMs: 10 });
+    source.addVersion({ name: 'water-potability', classifier: fittedModel(1, 100), signature: SIGNATURE });
+    const m = new ModelManager(source, { name: 'water-potability', ref: 'champion', pollIntervalMs: 10 });
     await m.start();
     expect(m.ready).toBe(false);
     expect(() => m.pick('x')).toThrow(/no verified model/);
-    await source.setAlias('potability', 'champion', 1, { reason: 'r', actor: 't' });
+    await source.setAlias('water-potability', 'champion', 1, { reason: 'r', actor: 't' });
     await expect.poll(() => m.ready, { timeout: 2000 }).toBe(true);
     m.stop();
   });

@@ -241,21 +241,21 @@ export interface TestServer extends ServerApp {
   readonly feedback: InMemoryFeedbackStore;
 }
 
-/** App with v1 (champion) and v2 of `potability` registered in memory. */
+/** App with v1 (champion) and v2 of `water-potability` registered in memory. */
 export async function testServer(
   overrides: Partial<ServerConfig> = {},
   opts: { champion?: boolean } = {},
 ): Promise<TestServer> {
   const source = new InMemoryModelSource();
   source.addVersion({
-    name: 'potability',
+    name: 'water-potability',
     classifier: fittedModel(1),
     signature: SIGNATURE,
     metrics: { roc_auc: 0.71 },
     card: { intendedUse: 'tests' },
   });
-  source.addVersion({ name: 'potability', classifier: fittedModel(2), signature: SIGNATURE, threshold: 0.45 });
-  if (opts.champion !== false) await source.setAlias('potability', 'champion', 1, { reason: 'initial', actor: 'test' });
+  source.addVersion({ name: 'water-potability', classifier: fittedModel(2), signature: SIGNATURE, threshold: 0.45 });
+  if (opts.champion !== false) await source.setAlias('water-potability', 'champion', 1, { reason: 'initial', actor: 'test' });
   const sink = new InMemoryPredictionSink();
   const feedback = new InMemoryFeedbackStore();
   const built = await buildApp({ source, admin: source, sink, feedback, processMetrics: false }, testConfig(overrides));

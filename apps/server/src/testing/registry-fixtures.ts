@@ -11,7 +11,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { GradientBoostingClassifier, type Matrix, saveModel } from '@aquaops/ml';
-import { FsArtifactStore, MemoryStore, ModelRegistry, openStore, type RegistryStore } from '@aquaops/registry';
+import {
+  FsArtifactStore,
+  type JsonObject,
+  MemoryStore,
+  ModelRegistry,
+  openStore,
+  type RegistryStore,
+} from '@aquaops/registry';
 import pg from 'pg';
 import { SIGNATURE, syntheticData } from './fixtures.js';
 
@@ -42,7 +49,7 @@ export function modelFileText(seed: number, nEstimators = 20): string {
   for (let i = 0; i < n; i++) for (let j = 0; j < nf; j++) data[j * n + i] = rows[i]![j]!;
   const X: Matrix = { nRows: n, nCols: nf, data, featureNames: SIGNATURE.features.map((f) => f.name) };
   const model = new GradientBoostingClassifier({ numIterations: nEstimators, numLeaves: 8, seed }).fit(X, y);
-  return saveModel(model, { name: 'potability', seed });
+  return saveModel(model, { name: 'water-potability', seed });
 }
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -53,14 +60,14 @@ export async function registerVersion(
   seed: number,
   options: { readonly threshold?: number; readonly name?: string } = {},
 ): Promise<number> {
-  const name = options.name ?? 'potability';
+  const name = options.name ?? 'water-potability';
   const v = await registry.register({
     model: name,
     kind: 'classifier',
     family: 'gbm',
     metrics: { test_roc_auc: 0.7 + seed / 1000, test_accuracy: 0.66 },
     threshold: options.threshold ?? 0.5,
-    signature: SIGNATURE as unknown as never,
+    signature: SIGNATURE as unknown as JsonObject,
     artifacts: {
       'model.json': { data: enc(modelFileText(seed)), contentType: 'application/json' },
       'signature.json': { data: enc(JSON.stringify(SIGNATURE)), contentType: 'application/json' },

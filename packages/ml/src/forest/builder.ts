@@ -199,8 +199,16 @@ export class TreeBuilder {
     const nodeDepth: number[] = [0];
     const nodeId: number[] = [root];
     const bestFirst = opts.maxLeafNodes > 0;
-    // Pending nodes, with their best split found when they were created.
-    const pending: PendingSplit[] = [];
+    // Each node slot k's best split, found when the node was created; `pending` holds the slots
+    // still to split (a stack, or a max-heap on `sDecrease` for best-first growth). Plain arrays
+    // of numbers instead of an object per node keep the allocator out of the hot path.
+    const sFeature: number[] = [];
+    const sBin: number[] = [];
+    const sThreshold: number[] = [];
+    const sMissingLeft: boolean[] = [];
+    const sMissingSeen: boolean[] = [];
+    const sDecrease: number[] = [];
+    const pending: number[] = [];
     const consider = (k: number): void => {
       const s = nodeStart[k] as number;
       const e = nodeEnd[k] as number;
@@ -217,27 +225,38 @@ export class TreeBuilder {
       const parentScore = (W1 * W1 + (W - W1) * (W - W1)) / W;
       const decrease = split.score - parentScore;
       if (opts.minDecrease > 0 && decrease < opts.minDecrease) return;
-      pending.push({
-        k,
-        decrease,
-        feature: split.feature,
-        bin: split.bin,
-        threshold: split.threshold,
-        missingLeft: split.missingLeft,
-        missingSeen: split.missingSeen,
-        score: split.score,
-      });
-      if (bestFirst) siftUp(pending, pending.length - 1);
+      sFeature[k] = split.feature;
+      sBin[k] = split.bin;
+      sThreshold[k] = split.threshold;
+      sMissingLeft[k] = split.missingLeft;
+      sMissingSeen[k] = split.missingSeen;
+      sDecrease[k] = decrease;
+      pending.push(k);
+      if (bestFirst) siftUp(pending, sDecrease, pending.length - 1);
     };
+    // Slots are only ever appended, in order, so the arrays above stay dense.
+    const fill = (): void => {
+      while (sFeature.length < nodeStart.length) {
+        sFeature.push(-1);
+        sBin.push(-1);
+        sThreshold.push(0);
+        sMissingLeft.push(false);
+        sMissingSeen.push(false);
+        sDecrease.push(0);
+      }
+    };
+    fill();
     consider(0);
     let nLeaves = 1;
     while (pending.length > 0) {
       if (bestFirst && nLeaves >= opts.maxLeafNodes) break;
-      const p = bestFirst ? popMax(pending) : (pending.pop() as PendingSplit);
-      const s = nodeStart[p.k] as number;
-      const e = nodeEnd[p.k] as number;
-      const id = nodeId[p.k] as number;
-      const mid = this.partition(s, e, p);
+      const k = bestFirst ? popMax(pending, sDecrease) : (pending.pop() as number);
+      const s = nodeStart[k] as number;
+      const e = nodeEnd[k] as number;
+      const id = nodeId[k] as number;
+      const feature = sFeature[k] as number;
+      const threshold = sThreshold[k] as number;
+      const mid = this.partition(s, e, feature, sBin[k] as number, threshold, sMissingLeft[k] as boolean);
       let lW = 0;
       let lY = 0;
       for (let r = s; r < mid; r++) {
@@ -253,15 +272,16 @@ export class TreeBuilder {
       const l = t.add(lW, lY);
       const r = t.add(rW, rY);
       // No missing value reached this split in training: send future ones to the heavier side.
-      const missingLeft = p.missingSeen ? p.missingLeft : lW >= rW;
-      t.setSplit(id, p.feature, p.threshold, missingLeft, l, r);
+      const missingLeft = sMissingSeen[k] ? (sMissingLeft[k] as boolean) : lW >= rW;
+      t.setSplit(id, feature, threshold, missingLeft, l, r);
       nLeaves++;
-      const d = (nodeDepth[p.k] as number) + 1;
+      const d = (nodeDepth[k] as number) + 1;
       const kl = nodeStart.length;
       nodeStart.push(s, mid);
       nodeEnd.push(mid, e);
       nodeDepth.push(d, d);
       nodeId.push(l, r);
+      fill();
       // Depth-first pops the last pushed: consider the right child first so the left is grown first.
       if (bestFirst) {
         consider(kl);
@@ -275,21 +295,20 @@ export class TreeBuilder {
   }
 
   /** Moves rows going left to the front of [s, e); returns the first right position. */
-  private partition(s: number, e: number, p: SplitInfo): number {
+  private partition(s: number, e: number, feature: number, bin: number, threshold: number, ml: boolean): number {
     const rows = this.rows;
     const w = this.w;
     const wy = this.wy;
     const nRows = this.data.X.nRows;
     let i = s;
     let j = e - 1;
-    if (this.data.binned !== undefined && p.bin >= 0) {
+    if (this.data.binned !== undefined && bin >= 0) {
       const b = this.data.binned;
       const nF = b.nFeatures;
-      const f = p.feature;
+      const f = feature;
       const bins = b.bins;
       const missBin = b.nBins[f] as number;
-      const ml = p.missingLeft;
-      const sb = p.bin;
+      const sb = bin;
       const goesLeft = (r: number): boolean => {
         const v = bins[r * nF + f] as number;
         return v === missBin ? ml : v <= sb;
@@ -304,9 +323,8 @@ export class TreeBuilder {
       return i;
     }
     const data = this.data.X.data;
-    const off = p.feature * nRows;
-    const thr = p.threshold;
-    const ml = p.missingLeft;
+    const off = feature * nRows;
+    const thr = threshold;
     while (i <= j) {
       const v = data[off + (rows[i] as number)] as number;
       const left = v !== v ? ml : v <= thr;
@@ -554,11 +572,6 @@ interface SplitInfo {
   readonly score: number;
 }
 
-interface PendingSplit extends SplitInfo {
-  readonly k: number;
-  readonly decrease: number;
-}
-
 class SplitResult implements SplitInfo {
   feature = -1;
   bin = -1;
@@ -594,44 +607,35 @@ class SplitResult implements SplitInfo {
       this.score = score;
     }
   }
-
-  copy(): SplitInfo {
-    return {
-      feature: this.feature,
-      bin: this.bin,
-      threshold: this.threshold,
-      missingLeft: this.missingLeft,
-      missingSeen: this.missingSeen,
-      score: this.score,
-    };
-  }
 }
 
-function siftUp(h: PendingSplit[], k: number): void {
-  const item = h[k] as PendingSplit;
+function siftUp(h: number[], key: readonly number[], k: number): void {
+  const item = h[k] as number;
+  const v = key[item] as number;
   while (k > 0) {
     const parent = (k - 1) >> 1;
-    const p = h[parent] as PendingSplit;
-    if (p.decrease >= item.decrease) break;
+    const p = h[parent] as number;
+    if ((key[p] as number) >= v) break;
     h[k] = p;
     k = parent;
   }
   h[k] = item;
 }
 
-function popMax(h: PendingSplit[]): PendingSplit {
-  const top = h[0] as PendingSplit;
-  const last = h.pop() as PendingSplit;
+function popMax(h: number[], key: readonly number[]): number {
+  const top = h[0] as number;
+  const last = h.pop() as number;
   if (h.length === 0) return top;
+  const lastKey = key[last] as number;
   let k = 0;
   const n = h.length;
   for (;;) {
     const l = 2 * k + 1;
     if (l >= n) break;
     const r = l + 1;
-    const c = r < n && (h[r] as PendingSplit).decrease > (h[l] as PendingSplit).decrease ? r : l;
-    if ((h[c] as PendingSplit).decrease <= last.decrease) break;
-    h[k] = h[c] as PendingSplit;
+    const c = r < n && (key[h[r] as number] as number) > (key[h[l] as number] as number) ? r : l;
+    if ((key[h[c] as number] as number) <= lastKey) break;
+    h[k] = h[c] as number;
     k = c;
   }
   h[k] = last;

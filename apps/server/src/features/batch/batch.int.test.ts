@@ -20,8 +20,8 @@ afterEach(async () => {
 
 async function start(): Promise<RunningServer> {
   const source = new InMemoryModelSource();
-  source.addVersion({ name: 'potability', classifier: fittedModel(1), signature: SIGNATURE });
-  await source.setAlias('potability', 'champion', 1, { reason: 'initial', actor: 'test' });
+  source.addVersion({ name: 'water-potability', classifier: fittedModel(1), signature: SIGNATURE });
+  await source.setAlias('water-potability', 'champion', 1, { reason: 'initial', actor: 'test' });
   running = await startServer(
     {
       source,

@@ -14,7 +14,7 @@ const names = SIGNATURE.features.map((f) => f.name);
 const row = names.map((n) => GOOD_SAMPLE[n] as number);
 const row2 = row.map((v, j) => (j === 0 ? 6.2 : v));
 
-async function infer(body: unknown, model = 'potability') {
+async function infer(body: unknown, model = 'water-potability') {
   return srv.app.inject({
     method: 'POST',
     url: `/v2/models/${model}/infer`,
@@ -27,11 +27,11 @@ describe('KServe V2', () => {
   it('reports health, readiness and metadata', async () => {
     expect((await srv.app.inject({ method: 'GET', url: '/v2/health/live' })).json()).toEqual({ live: true });
     expect((await srv.app.inject({ method: 'GET', url: '/v2/health/ready' })).json()).toEqual({ ready: true });
-    expect((await srv.app.inject({ method: 'GET', url: '/v2/models/potability/ready' })).json()).toEqual({
-      name: 'potability',
+    expect((await srv.app.inject({ method: 'GET', url: '/v2/models/water-potability/ready' })).json()).toEqual({
+      name: 'water-potability',
       ready: true,
     });
-    const meta = (await srv.app.inject({ method: 'GET', url: '/v2/models/potability' })).json();
+    const meta = (await srv.app.inject({ method: 'GET', url: '/v2/models/water-potability' })).json();
     expect(meta.versions).toEqual(['1']);
     expect(meta.inputs.map((i: { name: string }) => i.name)).toEqual(names);
     expect(meta.outputs.map((o: { name: string }) => o.name)).toEqual(['probability', 'label', 'verdict']);
@@ -47,7 +47,7 @@ describe('KServe V2', () => {
     });
     expect(perFeature.statusCode).toBe(200);
     const a = perFeature.json();
-    expect(a).toMatchObject({ model_name: 'potability', model_version: '1', id: 'req-1' });
+    expect(a).toMatchObject({ model_name: 'water-potability', model_version: '1', id: 'req-1' });
     const matrix = await infer({
       inputs: [{ name: 'input', shape: [2, names.length], datatype: 'FP64', data: [...row, ...row2] }],
       outputs: [{ name: 'probability' }],

@@ -43,8 +43,8 @@ describe('ops routes', () => {
     for (const url of [
       '/api/v1/ops/summary',
       '/api/v1/ops/predictions',
-      '/api/v1/models/potability/versions/1/artifacts/roc.svg',
-      '/api/v1/models/potability/aliases/champion/history',
+      '/api/v1/models/water-potability/versions/1/artifacts/roc.svg',
+      '/api/v1/models/water-potability/aliases/champion/history',
     ]) {
       const res = await srv.app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(404);

@@ -16,7 +16,7 @@ export function predictRoutes(
     '/api/v1/predict',
     {
       schema: {
-        summary: 'Predict potability for one sample or a batch, with explanation and guideline flags',
+        summary: 'Predict water-potability for one sample or a batch, with explanation and guideline flags',
         tags: ['predict'],
         body: docSchema ?? { type: ['object', 'array'], description: 'One sample or an array of samples.' },
         response: { 200: PredictResponseSchema, '4xx': { $ref: 'ErrorBody#' }, '5xx': { $ref: 'ErrorBody#' } },
