@@ -75,3 +75,5 @@ export type { DiffByFile, DiffEntry, FlatValues, ValuesByFile } from './pipeline
 export { diffValues, gitShow, metricsDiff, metricsShow, paramsDiff } from './pipeline/metrics.js';
 export type { SplitOptions, SplitResult } from './pipeline/split.js';
 export { csvFields, csvRecords, splitCsv, splitCsvFile } from './pipeline/split.js';
+export type { SchemaSampleOptions } from './sample/from-schema.js';
+export { sampleCsvForSchema } from './sample/from-schema.js';

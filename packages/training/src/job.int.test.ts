@@ -37,7 +37,9 @@ describe('runTrainingJob', () => {
     expect(first.promotion?.alias).toBe('champion');
     const run = await store.getRun(first.runId);
     expect(run?.status).toBe('finished');
-    expect((run?.summary as { selection?: { rule?: string } } | undefined)?.selection?.rule).toMatch(/one standard error/);
+    expect((run?.summary as { selection?: { rule?: string } } | undefined)?.selection?.rule).toMatch(
+      /one standard error/,
+    );
     expect(run?.trials.length).toBe(first.result.trials.length);
     expect(run?.data.version).toBe(first.dataVersion);
     expect(run?.testMetrics.roc_auc?.lower).toBeLessThanOrEqual(run?.testMetrics.roc_auc?.value ?? 0);

@@ -209,7 +209,11 @@ export class GradientBoostingClassifier implements Classifier {
         histSize,
         histOffset: histOffsetShared,
         active: executor.allocInt32(nCols),
+        obins: executor.allocUint8(nRows * nCols),
+        ogh: executor.allocFloat64(2 * nRows),
         scratch: executor.allocInt32(nRows),
+        scratchBins: executor.allocUint8(nRows * nCols),
+        scratchGh: executor.allocFloat64(2 * nRows),
         goRight: executor.allocUint8(256),
       };
       executor.bind(buffers);
@@ -248,6 +252,7 @@ export class GradientBoostingClassifier implements Classifier {
         executor.gradients();
         if (bagging) indices.set(bag.subarray(0, nBag));
         else for (let i = 0; i < nRows; i++) indices[i] = i;
+        executor.order(bagging ? nBag : nRows);
         const grown = growTree(ctx, bagging ? nBag : nRows, nActive);
         if (grown.nLeaves <= 1) break; // Nothing left to split (LightGBM stops here too).
         trees.push(grown.tree);

@@ -1,6 +1,7 @@
 /**
- * The two hot loops of histogram boosting — gradient/hessian computation and histogram
- * accumulation — and the `GbmExecutor` seam through which the trainer runs them. The trainer is
+ * The hot loops of histogram boosting — gradients, histogram accumulation and the row reordering
+ * (ordering, partitioning) that keeps each leaf's bins and gradients contiguous in memory — and
+ * the `GbmExecutor` seam through which the trainer runs them. The trainer is
  * pure and single-threaded; an executor decides where the loops run. `serialExecutor` runs them
  * inline (browsers, small data); the Node-only worker backend in `@aquaops/ml/node` runs the same
  * loops (ported line by line) on worker threads over SharedArrayBuffer memory. Histogram work is
@@ -31,8 +32,17 @@ export interface GbmBuffers {
   readonly histOffset: Int32Array;
   /** Features whose histograms to build (first `nActive` entries), written before each call. */
   readonly active: Int32Array;
-  /** Scratch for partitioning, `nRows` long (right-going rows are parked at the same offsets). */
+  /**
+   * Bins and gradients copied into `indices` order ("ordered" rows): position k holds row
+   * `indices[k]`. Partitioning moves them along with the indices, so every leaf's data is one
+   * contiguous run and histogram building reads memory sequentially instead of gathering.
+   */
+  readonly obins: Uint8Array;
+  readonly ogh: Float64Array;
+  /** Scratch for partitioning (right-going rows are parked at the same offsets). */
   readonly scratch: Int32Array;
+  readonly scratchBins: Uint8Array;
+  readonly scratchGh: Float64Array;
   /** 256 entries: 1 when a row whose split-feature bin is this value goes right; set before `partition`. */
   readonly goRight: Uint8Array;
 }
@@ -49,6 +59,8 @@ export interface GbmExecutor {
   histogram(start: number, end: number, nActive: number, slot: number): void;
   /** grad/hess of binary log-loss from score, label and weight, for every row. */
   gradients(): void;
+  /** Fills `obins`/`ogh` positions [0, nUsed) from the rows `indices[0..nUsed)`. */
+  order(nUsed: number): void;
   /**
    * Stable partition of `indices[start..end)` by `goRight[bin of feature]`: left-going rows first,
    * both sides in their original order. Returns the number of left-going rows.
@@ -61,7 +73,7 @@ export interface GbmExecutor {
 /** Creates a fresh executor per fit. */
 export type GbmExecutorFactory = () => GbmExecutor;
 
-/** Histogram accumulation for active features `active[qFrom..qTo)`. */
+/** Histogram accumulation over ordered positions [start, end) for active features `active[qFrom..qTo)`. */
 export function histogramKernel(
   b: GbmBuffers,
   start: number,
@@ -70,7 +82,7 @@ export function histogramKernel(
   qTo: number,
   slot: number,
 ): void {
-  const { bins, indices, gradHess, hist, histOffset, active } = b;
+  const { obins, ogh, hist, histOffset, active } = b;
   const nF = b.nFeatures;
   const base = slot * b.histSize;
   const nq = qTo - qFrom;
@@ -87,23 +99,35 @@ export function histogramKernel(
     const f = col[0] as number;
     const o = off[0] as number;
     for (let k = start; k < end; k++) {
-      const i = indices[k] as number;
-      const p = o + ((bins[i * nF + f] as number) << 1);
-      hist[p] = (hist[p] as number) + (gradHess[2 * i] as number);
-      hist[p + 1] = (hist[p + 1] as number) + (gradHess[2 * i + 1] as number);
+      const p = o + ((obins[k * nF + f] as number) << 1);
+      hist[p] = (hist[p] as number) + (ogh[2 * k] as number);
+      hist[p + 1] = (hist[p + 1] as number) + (ogh[2 * k + 1] as number);
     }
     return;
   }
   for (let k = start; k < end; k++) {
-    const i = indices[k] as number;
-    const g = gradHess[2 * i] as number;
-    const h = gradHess[2 * i + 1] as number;
-    const row = i * nF;
+    const g = ogh[2 * k] as number;
+    const h = ogh[2 * k + 1] as number;
+    const row = k * nF;
     for (let q = 0; q < nq; q++) {
-      const p = (off[q] as number) + ((bins[row + (col[q] as number)] as number) << 1);
+      const p = (off[q] as number) + ((obins[row + (col[q] as number)] as number) << 1);
       hist[p] = (hist[p] as number) + g;
       hist[p + 1] = (hist[p + 1] as number) + h;
     }
+  }
+}
+
+/** Copies bins and gradients of rows `indices[from..to)` into ordered positions [from, to). */
+export function orderKernel(b: GbmBuffers, from: number, to: number): void {
+  const { indices, bins, obins, gradHess, ogh } = b;
+  const nF = b.nFeatures;
+  for (let k = from; k < to; k++) {
+    const i = indices[k] as number;
+    ogh[2 * k] = gradHess[2 * i] as number;
+    ogh[2 * k + 1] = gradHess[2 * i + 1] as number;
+    const src = i * nF;
+    const dst = k * nF;
+    for (let j = 0; j < nF; j++) obins[dst + j] = bins[src + j] as number;
   }
 }
 
@@ -119,25 +143,56 @@ export function gradientKernel(b: GbmBuffers, from: number, to: number): void {
 }
 
 /**
- * Partitions `indices[start..end)` in place for one chunk: left-going rows are compacted to the
- * front of the chunk, right-going rows parked in `scratch` at the same offsets. Returns the left
- * count. Branch-free: every row is written to both outputs and only the matching cursor moves
- * (which side a row takes is unpredictable, so a branch would mispredict half the time).
+ * Partitions ordered positions [start, end) in place for one chunk: left-going rows (index, bins,
+ * gradients) are compacted to the front of the chunk, right-going rows parked in the scratch
+ * arrays at the same offsets. Returns the left count. Branch-free: every row is written to both
+ * outputs and only the matching cursor moves (the side a row takes is unpredictable).
  */
 export function partitionChunk(b: GbmBuffers, start: number, end: number, feature: number): number {
-  const { indices, scratch, bins, goRight } = b;
+  const { indices, scratch, obins, scratchBins, ogh, scratchGh, goRight } = b;
   const nF = b.nFeatures;
   let nl = 0;
   let nr = 0;
   for (let k = start; k < end; k++) {
-    const i = indices[k] as number;
-    const r = goRight[bins[i * nF + feature] as number] as number;
-    indices[start + nl] = i;
-    scratch[start + nr] = i;
+    const src = k * nF;
+    const r = goRight[obins[src + feature] as number] as number;
+    const L = start + nl;
+    const R = start + nr;
+    indices[L] = indices[k] as number;
+    scratch[R] = indices[k] as number;
+    const g = ogh[2 * k] as number;
+    const h = ogh[2 * k + 1] as number;
+    ogh[2 * L] = g;
+    ogh[2 * L + 1] = h;
+    scratchGh[2 * R] = g;
+    scratchGh[2 * R + 1] = h;
+    const dl = L * nF;
+    const dr = R * nF;
+    for (let j = 0; j < nF; j++) {
+      const v = obins[src + j] as number;
+      obins[dl + j] = v;
+      scratchBins[dr + j] = v;
+    }
     nl += 1 - r;
     nr += r;
   }
   return nl;
+}
+
+/** Moves `n` parked right-going rows from scratch offset `from` to ordered position `to`. */
+export function unparkRight(b: GbmBuffers, from: number, n: number, to: number): void {
+  const nF = b.nFeatures;
+  b.indices.set(b.scratch.subarray(from, from + n), to);
+  b.obins.set(b.scratchBins.subarray(from * nF, (from + n) * nF), to * nF);
+  b.ogh.set(b.scratchGh.subarray(2 * from, 2 * (from + n)), 2 * to);
+}
+
+/** Moves `n` left-going rows within the ordered arrays from position `from` down to `to`. */
+export function shiftLeft(b: GbmBuffers, from: number, n: number, to: number): void {
+  const nF = b.nFeatures;
+  b.indices.copyWithin(to, from, from + n);
+  b.obins.copyWithin(to * nF, from * nF, (from + n) * nF);
+  b.ogh.copyWithin(2 * to, 2 * from, 2 * (from + n));
 }
 
 /** Runs everything inline on the calling thread. */
@@ -162,10 +217,13 @@ export function serialExecutor(): GbmExecutor {
       const b = need();
       gradientKernel(b, 0, b.nRows);
     },
+    order(nUsed) {
+      orderKernel(need(), 0, nUsed);
+    },
     partition(start, end, feature) {
       const b = need();
       const nl = partitionChunk(b, start, end, feature);
-      b.indices.set(b.scratch.subarray(start, start + (end - start - nl)), start + nl);
+      unparkRight(b, start, end - start - nl, start + nl);
       return nl;
     },
     release() {
