@@ -150,6 +150,13 @@ export async function main(env: Readonly<Record<string, string | undefined>>, gi
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // Started by `aquaops serve` with an IPC channel: when that parent dies — even by SIGKILL,
+    // which it cannot forward — the channel closes, and the server must not live on orphaned.
+    if (process.send !== undefined) {
+      process.once('disconnect', () => onSignal('SIGTERM'));
+      // The channel must not by itself keep the process alive once the server has stopped.
+      process.channel?.unref();
+    }
   });
   return 0;
 }

@@ -199,4 +199,28 @@ describe('aquaops up / serve (child processes)', () => {
     serve.child.kill('SIGTERM');
     expect(await serve.exit).toBe(0);
   }, 60_000);
+
+  it('a server whose CLI is killed with SIGKILL (no chance to forward a signal) shuts itself down', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const serve = cli(['serve', '--port', String(port), '--host', '127.0.0.1']);
+    await waitReady(url, 30_000);
+    serve.child.kill('SIGKILL');
+    await serve.exit;
+    // The server notices its IPC channel closing and stops listening.
+    const end = Date.now() + 15_000;
+    let listening = true;
+    while (listening && Date.now() < end) {
+      listening = await new Promise<boolean>((resolve) => {
+        const sock = net.connect({ host: '127.0.0.1', port });
+        sock.once('connect', () => {
+          sock.destroy();
+          resolve(true);
+        });
+        sock.once('error', () => resolve(false));
+      });
+      if (listening) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listening).toBe(false);
+  }, 60_000);
 });

@@ -101,7 +101,8 @@ export function runServer(env: Record<string, string>, onSpawn?: (child: ChildPr
   return new Promise<number>((resolve, reject) => {
     const child = spawn(process.execPath, [bin], {
       env,
-      stdio: 'inherit',
+      // The IPC channel is the server's lifeline: it shuts down when the channel closes.
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
       detached: process.platform !== 'win32',
     });
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -196,6 +196,9 @@ export class GradientBoostingClassifier implements Classifier {
       const histOffsetShared = executor.allocInt32(nCols + 1);
       histOffsetShared.set(histOffset);
 
+      const rowStride = nCols <= 16 ? 16 : (nCols + 3) & ~3;
+      const obins = executor.allocUint8(nRows * rowStride);
+      const scratchBins = executor.allocUint8(nRows * rowStride);
       const buffers: GbmBuffers = {
         nRows,
         nFeatures: nCols,
@@ -209,10 +212,13 @@ export class GradientBoostingClassifier implements Classifier {
         histSize,
         histOffset: histOffsetShared,
         active: executor.allocInt32(nCols),
-        obins: executor.allocUint8(nRows * nCols),
+        obins,
+        obins32: new Int32Array(obins.buffer, obins.byteOffset, (nRows * rowStride) >> 2),
+        rowStride,
         ogh: executor.allocFloat64(2 * nRows),
         scratch: executor.allocInt32(nRows),
-        scratchBins: executor.allocUint8(nRows * nCols),
+        scratchBins,
+        scratchBins32: new Int32Array(scratchBins.buffer, scratchBins.byteOffset, (nRows * rowStride) >> 2),
         scratchGh: executor.allocFloat64(2 * nRows),
         goRight: executor.allocUint8(256),
       };

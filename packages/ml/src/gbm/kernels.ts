@@ -38,10 +38,15 @@ export interface GbmBuffers {
    * contiguous run and histogram building reads memory sequentially instead of gathering.
    */
   readonly obins: Uint8Array;
+  /** The same memory as `obins`, as 32-bit words: partitioning moves a row's bins a word at a time. */
+  readonly obins32: Int32Array;
+  /** Bytes per ordered row: 16 for up to 16 features (the fast partition path), else nFeatures rounded up to 4. */
+  readonly rowStride: number;
   readonly ogh: Float64Array;
   /** Scratch for partitioning (right-going rows are parked at the same offsets). */
   readonly scratch: Int32Array;
   readonly scratchBins: Uint8Array;
+  readonly scratchBins32: Int32Array;
   readonly scratchGh: Float64Array;
   /** 256 entries: 1 when a row whose split-feature bin is this value goes right; set before `partition`. */
   readonly goRight: Uint8Array;
@@ -83,7 +88,7 @@ export function histogramKernel(
   slot: number,
 ): void {
   const { obins, ogh, hist, histOffset, active } = b;
-  const nF = b.nFeatures;
+  const stride = b.rowStride;
   const base = slot * b.histSize;
   const nq = qTo - qFrom;
   // Per-feature (bin column, histogram offset) resolved once, not per row.
@@ -99,7 +104,7 @@ export function histogramKernel(
     const f = col[0] as number;
     const o = off[0] as number;
     for (let k = start; k < end; k++) {
-      const p = o + ((obins[k * nF + f] as number) << 1);
+      const p = o + ((obins[k * stride + f] as number) << 1);
       hist[p] = (hist[p] as number) + (ogh[2 * k] as number);
       hist[p + 1] = (hist[p + 1] as number) + (ogh[2 * k + 1] as number);
     }
@@ -108,7 +113,7 @@ export function histogramKernel(
   for (let k = start; k < end; k++) {
     const g = ogh[2 * k] as number;
     const h = ogh[2 * k + 1] as number;
-    const row = k * nF;
+    const row = k * stride;
     for (let q = 0; q < nq; q++) {
       const p = (off[q] as number) + ((obins[row + (col[q] as number)] as number) << 1);
       hist[p] = (hist[p] as number) + g;
@@ -121,12 +126,13 @@ export function histogramKernel(
 export function orderKernel(b: GbmBuffers, from: number, to: number): void {
   const { indices, bins, obins, gradHess, ogh } = b;
   const nF = b.nFeatures;
+  const stride = b.rowStride;
   for (let k = from; k < to; k++) {
     const i = indices[k] as number;
     ogh[2 * k] = gradHess[2 * i] as number;
     ogh[2 * k + 1] = gradHess[2 * i + 1] as number;
     const src = i * nF;
-    const dst = k * nF;
+    const dst = k * stride;
     for (let j = 0; j < nF; j++) obins[dst + j] = bins[src + j] as number;
   }
 }
@@ -145,53 +151,93 @@ export function gradientKernel(b: GbmBuffers, from: number, to: number): void {
 /**
  * Partitions ordered positions [start, end) in place for one chunk: left-going rows (index, bins,
  * gradients) are compacted to the front of the chunk, right-going rows parked in the scratch
- * arrays at the same offsets. Returns the left count. Branch-free: every row is written to both
- * outputs and only the matching cursor moves (the side a row takes is unpredictable).
+ * arrays at the same offsets. Returns the left count.
  */
 export function partitionChunk(b: GbmBuffers, start: number, end: number, feature: number): number {
-  const { indices, scratch, obins, scratchBins, ogh, scratchGh, goRight } = b;
-  const nF = b.nFeatures;
+  if (b.rowStride === 16) return partition16(b, start, end, feature);
+  const { indices, scratch, obins, obins32, scratchBins32, ogh, scratchGh, goRight } = b;
+  const stride = b.rowStride;
+  const words = stride >> 2;
   let nl = 0;
   let nr = 0;
   for (let k = start; k < end; k++) {
-    const src = k * nF;
-    const r = goRight[obins[src + feature] as number] as number;
-    const L = start + nl;
-    const R = start + nr;
-    indices[L] = indices[k] as number;
-    scratch[R] = indices[k] as number;
+    const i = indices[k] as number;
     const g = ogh[2 * k] as number;
     const h = ogh[2 * k + 1] as number;
-    ogh[2 * L] = g;
-    ogh[2 * L + 1] = h;
-    scratchGh[2 * R] = g;
-    scratchGh[2 * R + 1] = h;
-    const dl = L * nF;
-    const dr = R * nF;
-    for (let j = 0; j < nF; j++) {
-      const v = obins[src + j] as number;
-      obins[dl + j] = v;
-      scratchBins[dr + j] = v;
+    const src = k * words;
+    if (goRight[obins[k * stride + feature] as number] === 0) {
+      const L = start + nl++;
+      indices[L] = i;
+      ogh[2 * L] = g;
+      ogh[2 * L + 1] = h;
+      for (let j = 0; j < words; j++) obins32[L * words + j] = obins32[src + j] as number;
+    } else {
+      const R = start + nr++;
+      scratch[R] = i;
+      scratchGh[2 * R] = g;
+      scratchGh[2 * R + 1] = h;
+      for (let j = 0; j < words; j++) scratchBins32[R * words + j] = obins32[src + j] as number;
     }
-    nl += 1 - r;
-    nr += r;
+  }
+  return nl;
+}
+
+/**
+ * `partitionChunk` for rows of exactly 16 bytes (up to 16 features): the four bin words are moved
+ * by straight-line code, which measured ~2x faster than any loop or runtime-sized copy in V8.
+ * One write per row, to the side it takes: memory traffic, not the mispredicted branch, dominates.
+ */
+function partition16(b: GbmBuffers, start: number, end: number, feature: number): number {
+  const { indices, scratch, obins, obins32, scratchBins32, ogh, scratchGh, goRight } = b;
+  let nl = 0;
+  let nr = 0;
+  for (let k = start; k < end; k++) {
+    const i = indices[k] as number;
+    const g = ogh[2 * k] as number;
+    const h = ogh[2 * k + 1] as number;
+    const src = k << 2;
+    const a0 = obins32[src] as number;
+    const a1 = obins32[src + 1] as number;
+    const a2 = obins32[src + 2] as number;
+    const a3 = obins32[src + 3] as number;
+    if (goRight[obins[(k << 4) + feature] as number] === 0) {
+      const L = start + nl++;
+      indices[L] = i;
+      ogh[2 * L] = g;
+      ogh[2 * L + 1] = h;
+      const d = L << 2;
+      obins32[d] = a0;
+      obins32[d + 1] = a1;
+      obins32[d + 2] = a2;
+      obins32[d + 3] = a3;
+    } else {
+      const R = start + nr++;
+      scratch[R] = i;
+      scratchGh[2 * R] = g;
+      scratchGh[2 * R + 1] = h;
+      const d = R << 2;
+      scratchBins32[d] = a0;
+      scratchBins32[d + 1] = a1;
+      scratchBins32[d + 2] = a2;
+      scratchBins32[d + 3] = a3;
+    }
   }
   return nl;
 }
 
 /** Moves `n` parked right-going rows from scratch offset `from` to ordered position `to`. */
 export function unparkRight(b: GbmBuffers, from: number, n: number, to: number): void {
-  const nF = b.nFeatures;
+  const w = b.rowStride >> 2;
   b.indices.set(b.scratch.subarray(from, from + n), to);
-  b.obins.set(b.scratchBins.subarray(from * nF, (from + n) * nF), to * nF);
+  b.obins32.set(b.scratchBins32.subarray(from * w, (from + n) * w), to * w);
   b.ogh.set(b.scratchGh.subarray(2 * from, 2 * (from + n)), 2 * to);
 }
 
 /** Moves `n` left-going rows within the ordered arrays from position `from` down to `to`. */
 export function shiftLeft(b: GbmBuffers, from: number, n: number, to: number): void {
-  const nF = b.nFeatures;
+  const w = b.rowStride >> 2;
   b.indices.copyWithin(to, from, from + n);
-  b.obins.copyWithin(to * nF, from * nF, (from + n) * nF);
+  b.obins32.copyWithin(to * w, from * w, (from + n) * w);
   b.ogh.copyWithin(2 * to, 2 * from, 2 * (from + n));
 }
 
