@@ -26,8 +26,14 @@ const loadAfter = load();
 
 const table = [
   ['figure', 'value'],
-  [`validate ${rows.toLocaleString('en-US')} rows (${(v.bytes / 1e6).toFixed(0)} MB)`, `${v.validateSeconds.toFixed(2)} s wall, ${v.validateCpuSeconds.toFixed(2)} s CPU`],
-  ['validate throughput', `${Math.round(v.rowsPerSecond).toLocaleString('en-US')} rows/s wall (${Math.round(v.rowsPerCpuSecond).toLocaleString('en-US')} rows per CPU-second)`],
+  [
+    `validate ${rows.toLocaleString('en-US')} rows (${(v.bytes / 1e6).toFixed(0)} MB)`,
+    `${v.validateSeconds.toFixed(2)} s wall, ${v.validateCpuSeconds.toFixed(2)} s CPU`,
+  ],
+  [
+    'validate throughput',
+    `${Math.round(v.rowsPerSecond).toLocaleString('en-US')} rows/s wall (${Math.round(v.rowsPerCpuSecond).toLocaleString('en-US')} rows per CPU-second)`,
+  ],
   ['validate peak RSS', `${v.peakRssMb.toFixed(0)} MB (RSS before: ${v.rssBeforeMb.toFixed(0)} MB)`],
   [`data add ${megabytes} MiB, cold`, `${d.addColdMs.toFixed(0)} ms (${d.addColdMBps.toFixed(0)} MiB/s)`],
   [`data add ${megabytes} MiB, unchanged`, `${d.addWarmMs.toFixed(1)} ms`],
@@ -40,5 +46,8 @@ console.log(`\nload average (1/5/15 min): ${loadBefore} before, ${loadMid} betwe
 const dir = join(process.cwd(), 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const out = join(dir, `data-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(out, `${JSON.stringify({ validate: v, dvc: d, load: { before: loadBefore, between: loadMid, after: loadAfter } }, null, 2)}\n`);
+writeFileSync(
+  out,
+  `${JSON.stringify({ validate: v, dvc: d, load: { before: loadBefore, between: loadMid, after: loadAfter } }, null, 2)}\n`,
+);
 console.log(`wrote ${out}`);

@@ -144,10 +144,12 @@ describe('models and admin', () => {
     const one = await srv.app.inject({ method: 'GET', url: '/api/v1/models/water-potability/versions/1' });
     expect(one.json().signature.features).toHaveLength(SIGNATURE.features.length);
     expect(one.json().card).toEqual({ intendedUse: 'tests' });
-    expect((await srv.app.inject({ method: 'GET', url: '/api/v1/models/water-potability/versions/9' })).statusCode).toBe(404);
-    expect((await srv.app.inject({ method: 'GET', url: '/api/v1/models/water-potability/versions/abc' })).statusCode).toBe(
-      400,
-    );
+    expect(
+      (await srv.app.inject({ method: 'GET', url: '/api/v1/models/water-potability/versions/9' })).statusCode,
+    ).toBe(404);
+    expect(
+      (await srv.app.inject({ method: 'GET', url: '/api/v1/models/water-potability/versions/abc' })).statusCode,
+    ).toBe(400);
   });
 
   it('requires a Bearer key: 401 without, 403 wrong, 200 right; promotion swaps the served model', async () => {

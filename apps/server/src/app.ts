@@ -159,7 +159,8 @@ export async function buildApp(deps: AppDeps, config: ServerConfig): Promise<Ser
       info: {
         title: 'aquaops API',
         version: API_VERSION,
-        description: 'Drinking-water water-potability predictions with explanations, feedback, model catalogue and admin.',
+        description:
+          'Drinking-water water-potability predictions with explanations, feedback, model catalogue and admin.',
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

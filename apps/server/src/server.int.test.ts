@@ -39,9 +39,18 @@ async function start(overrides: Partial<ServerConfig> = {}, logStream?: NodeJS.W
   const source = new InMemoryModelSource();
   source.addVersion({ name: 'water-potability', classifier: fittedModel(1), signature: SIGNATURE });
   source.addVersion({ name: 'water-potability', classifier: fittedModel(2), signature: SIGNATURE });
-  source.addVersion({ name: 'water-potability', classifier: fittedModel(3), signature: SIGNATURE, checksum: 'sha256:bad' });
+  source.addVersion({
+    name: 'water-potability',
+    classifier: fittedModel(3),
+    signature: SIGNATURE,
+    checksum: 'sha256:bad',
+  });
   const { rows, y } = syntheticData(100, 4);
-  source.addVersion({ name: 'water-potability', classifier: new FailsOnBatches(9).fit(rows, y, 20), signature: SIGNATURE });
+  source.addVersion({
+    name: 'water-potability',
+    classifier: new FailsOnBatches(9).fit(rows, y, 20),
+    signature: SIGNATURE,
+  });
   await source.setAlias('water-potability', 'champion', 1, { reason: 'initial', actor: 'test' });
   const sink = new InMemoryPredictionSink();
   const deps = {
@@ -202,8 +211,13 @@ describe('serving over a socket', () => {
   it('answers a server-side failure with 500, a code and the request id, never a stack', async () => {
     const { url } = await start();
     expect(
-      (await postJson(`${url}/api/v1/admin/models/water-potability/aliases/champion`, { version: 4, reason: 'x' }, auth))
-        .status,
+      (
+        await postJson(
+          `${url}/api/v1/admin/models/water-potability/aliases/champion`,
+          { version: 4, reason: 'x' },
+          auth,
+        )
+      ).status,
     ).toBe(200);
     const r = await postJson(`${url}/api/v1/predict`, [GOOD_SAMPLE, GOOD_SAMPLE, GOOD_SAMPLE], {
       'x-request-id': 'req-500',

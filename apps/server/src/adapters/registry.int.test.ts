@@ -213,7 +213,9 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
       }) as RegistryStore;
       const { ModelRegistry, FsArtifactStore } = await import('@aquaops/registry');
       const admin = new RegistryModelAdmin(new ModelRegistry(racy, new FsArtifactStore(kit.artifactDir)));
-      await expect(admin.setAlias('water-potability', 'challenger', v2, { reason: 'x', actor: 't' })).rejects.toMatchObject({
+      await expect(
+        admin.setAlias('water-potability', 'challenger', v2, { reason: 'x', actor: 't' }),
+      ).rejects.toMatchObject({
         code: 'AQUAOPS_E_REGISTRY_CONFLICT',
         status: 409,
       });

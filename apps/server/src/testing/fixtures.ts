@@ -255,7 +255,8 @@ export async function testServer(
     card: { intendedUse: 'tests' },
   });
   source.addVersion({ name: 'water-potability', classifier: fittedModel(2), signature: SIGNATURE, threshold: 0.45 });
-  if (opts.champion !== false) await source.setAlias('water-potability', 'champion', 1, { reason: 'initial', actor: 'test' });
+  if (opts.champion !== false)
+    await source.setAlias('water-potability', 'champion', 1, { reason: 'initial', actor: 'test' });
   const sink = new InMemoryPredictionSink();
   const feedback = new InMemoryFeedbackStore();
   const built = await buildApp({ source, admin: source, sink, feedback, processMetrics: false }, testConfig(overrides));

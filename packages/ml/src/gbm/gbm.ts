@@ -196,9 +196,6 @@ export class GradientBoostingClassifier implements Classifier {
       const histOffsetShared = executor.allocInt32(nCols + 1);
       histOffsetShared.set(histOffset);
 
-      const rowStride = nCols <= 16 ? 16 : (nCols + 3) & ~3;
-      const obins = executor.allocUint8(nRows * rowStride);
-      const scratchBins = executor.allocUint8(nRows * rowStride);
       const buffers: GbmBuffers = {
         nRows,
         nFeatures: nCols,
@@ -212,14 +209,7 @@ export class GradientBoostingClassifier implements Classifier {
         histSize,
         histOffset: histOffsetShared,
         active: executor.allocInt32(nCols),
-        obins,
-        obins32: new Int32Array(obins.buffer, obins.byteOffset, (nRows * rowStride) >> 2),
-        rowStride,
-        ogh: executor.allocFloat64(2 * nRows),
         scratch: executor.allocInt32(nRows),
-        scratchBins,
-        scratchBins32: new Int32Array(scratchBins.buffer, scratchBins.byteOffset, (nRows * rowStride) >> 2),
-        scratchGh: executor.allocFloat64(2 * nRows),
         goRight: executor.allocUint8(256),
       };
       executor.bind(buffers);
@@ -258,7 +248,6 @@ export class GradientBoostingClassifier implements Classifier {
         executor.gradients();
         if (bagging) indices.set(bag.subarray(0, nBag));
         else for (let i = 0; i < nRows; i++) indices[i] = i;
-        executor.order(bagging ? nBag : nRows);
         const grown = growTree(ctx, bagging ? nBag : nRows, nActive);
         if (grown.nLeaves <= 1) break; // Nothing left to split (LightGBM stops here too).
         trees.push(grown.tree);

@@ -16,10 +16,7 @@ import {
   type GbmExecutorFactory,
   gradientKernel,
   histogramKernel,
-  orderKernel,
   partitionChunk,
-  shiftLeft,
-  unparkRight,
 } from '../gbm/kernels.js';
 
 export interface WorkerExecutorOptions {
@@ -48,20 +45,14 @@ const CMD_HIST = 1;
 const CMD_GRAD = 2;
 const CMD_QUIT = 3;
 const CMD_PART = 4;
-const CMD_ORDER = 5;
 
 // Plain JavaScript (workers cannot load TypeScript); keep the loops identical to gbm/kernels.ts.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const d = workerData;
 const ctrl = d.ctrl;
-const { bins, indices, gradHess, score, label, weight, hist, histOffset, active } = d;
-const { obins, ogh, scratch, scratchGh, goRight } = d;
-const obins32 = new Int32Array(obins.buffer, obins.byteOffset, obins.length >> 2);
-const scratchBins32 = new Int32Array(d.scratchBins.buffer, d.scratchBins.byteOffset, d.scratchBins.length >> 2);
+const { bins, indices, gradHess, score, label, weight, hist, histOffset, active, scratch, goRight } = d;
 const nF = d.nFeatures;
-const stride = d.rowStride;
-const words = stride >> 2;
 const histSize = d.histSize;
 function histogram(start, end, qFrom, qTo, slot) {
   const base = slot * histSize;
@@ -78,18 +69,20 @@ function histogram(start, end, qFrom, qTo, slot) {
     const f = col[0];
     const o = off[0];
     for (let k = start; k < end; k++) {
-      const p = o + (obins[k * stride + f] << 1);
-      hist[p] = hist[p] + ogh[2 * k];
-      hist[p + 1] = hist[p + 1] + ogh[2 * k + 1];
+      const i = indices[k];
+      const p = o + (bins[i * nF + f] << 1);
+      hist[p] = hist[p] + gradHess[2 * i];
+      hist[p + 1] = hist[p + 1] + gradHess[2 * i + 1];
     }
     return;
   }
   for (let k = start; k < end; k++) {
-    const g = ogh[2 * k];
-    const h = ogh[2 * k + 1];
-    const row = k * stride;
+    const i = indices[k];
+    const g = gradHess[2 * i];
+    const h = gradHess[2 * i + 1];
+    const row = i * nF;
     for (let q = 0; q < nq; q++) {
-      const p = off[q] + (obins[row + col[q]] << 1);
+      const p = off[q] + (bins[row + col[q]] << 1);
       hist[p] = hist[p] + g;
       hist[p + 1] = hist[p + 1] + h;
     }
@@ -103,74 +96,16 @@ function gradients(from, to) {
     gradHess[2 * i + 1] = w * p * (1 - p);
   }
 }
-function order(from, to) {
-  for (let k = from; k < to; k++) {
-    const i = indices[k];
-    ogh[2 * k] = gradHess[2 * i];
-    ogh[2 * k + 1] = gradHess[2 * i + 1];
-    const src = i * nF;
-    const dst = k * stride;
-    for (let j = 0; j < nF; j++) obins[dst + j] = bins[src + j];
-  }
-}
 function partition(start, end, feature) {
-  if (stride === 16) return partition16(start, end, feature);
   let nl = 0;
   let nr = 0;
   for (let k = start; k < end; k++) {
     const i = indices[k];
-    const g = ogh[2 * k];
-    const h = ogh[2 * k + 1];
-    const src = k * words;
-    if (goRight[obins[k * stride + feature]] === 0) {
-      const L = start + nl++;
-      indices[L] = i;
-      ogh[2 * L] = g;
-      ogh[2 * L + 1] = h;
-      for (let j = 0; j < words; j++) obins32[L * words + j] = obins32[src + j];
-    } else {
-      const R = start + nr++;
-      scratch[R] = i;
-      scratchGh[2 * R] = g;
-      scratchGh[2 * R + 1] = h;
-      for (let j = 0; j < words; j++) scratchBins32[R * words + j] = obins32[src + j];
-    }
-  }
-  return nl;
-}
-function partition16(start, end, feature) {
-  let nl = 0;
-  let nr = 0;
-  for (let k = start; k < end; k++) {
-    const i = indices[k];
-    const g = ogh[2 * k];
-    const h = ogh[2 * k + 1];
-    const src = k << 2;
-    const a0 = obins32[src];
-    const a1 = obins32[src + 1];
-    const a2 = obins32[src + 2];
-    const a3 = obins32[src + 3];
-    if (goRight[obins[(k << 4) + feature]] === 0) {
-      const L = start + nl++;
-      indices[L] = i;
-      ogh[2 * L] = g;
-      ogh[2 * L + 1] = h;
-      const d = L << 2;
-      obins32[d] = a0;
-      obins32[d + 1] = a1;
-      obins32[d + 2] = a2;
-      obins32[d + 3] = a3;
-    } else {
-      const R = start + nr++;
-      scratch[R] = i;
-      scratchGh[2 * R] = g;
-      scratchGh[2 * R + 1] = h;
-      const d = R << 2;
-      scratchBins32[d] = a0;
-      scratchBins32[d + 1] = a1;
-      scratchBins32[d + 2] = a2;
-      scratchBins32[d + 3] = a3;
-    }
+    const r = goRight[bins[i * nF + feature]];
+    indices[start + nl] = i;
+    scratch[start + nr] = i;
+    nl += 1 - r;
+    nr += r;
   }
   return nl;
 }
@@ -188,7 +123,6 @@ for (;;) {
     if (cmd === ${CMD_HIST}) histogram(ctrl[${A0}], ctrl[${A1}], ctrl[${A2}], ctrl[${A3}], ctrl[${A4}]);
     else if (cmd === ${CMD_GRAD}) gradients(ctrl[${A0}], ctrl[${A1}]);
     else if (cmd === ${CMD_PART}) ctrl[${RESULT}] = partition(ctrl[${A0}], ctrl[${A1}], ctrl[${A2}]);
-    else if (cmd === ${CMD_ORDER}) order(ctrl[${A0}], ctrl[${A1}]);
   } catch (e) {
     Atomics.store(ctrl, ${ERROR}, 1);
   }
@@ -293,10 +227,6 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
         b.active,
         b.scratch,
         b.goRight,
-        b.obins,
-        b.ogh,
-        b.scratchBins,
-        b.scratchGh,
       ]) {
         if (!(arr.buffer instanceof SharedArrayBuffer)) {
           throw new Error('worker executor: buffers must be allocated through this executor (shared memory)');
@@ -320,12 +250,7 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
               active: b.active,
               scratch: b.scratch,
               goRight: b.goRight,
-              obins: b.obins,
-              ogh: b.ogh,
-              scratchBins: b.scratchBins,
-              scratchGh: b.scratchGh,
               nFeatures: b.nFeatures,
-              rowStride: b.rowStride,
               histSize: b.histSize,
             },
           });
@@ -370,25 +295,13 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
       gradientKernel(b, 0, Math.floor(b.nRows / t));
       for (let w = 1; w < t; w++) await_(helpers[w - 1] as Helper);
     },
-    order(nUsed) {
-      const b = need();
-      const t = helpers.length + 1;
-      if (t < 2 || nUsed < minRowsPerCall) {
-        orderKernel(b, 0, nUsed);
-        return;
-      }
-      const bound = (w: number): number => Math.floor((nUsed * w) / t);
-      for (let w = 1; w < t; w++) post(helpers[w - 1] as Helper, CMD_ORDER, bound(w), bound(w + 1));
-      orderKernel(b, 0, bound(1));
-      for (let w = 1; w < t; w++) await_(helpers[w - 1] as Helper);
-    },
     partition(start, end, feature) {
       const b = need();
       const n = end - start;
       const t = helpers.length + 1;
       if (t < 2 || n < minRowsPerCall) {
         const nl = partitionChunk(b, start, end, feature);
-        unparkRight(b, start, n - nl, start + nl);
+        b.indices.set(b.scratch.subarray(start, start + (n - nl)), start + nl);
         return nl;
       }
       // Each thread partitions one contiguous chunk; concatenating the chunks' left parts, then
@@ -402,16 +315,18 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
         await_(h);
         lefts[w] = Atomics.load(h.ctrl, RESULT);
       }
+      const { indices, scratch } = b;
       let dst = start + (lefts[0] as number);
       for (let w = 1; w < t; w++) {
-        shiftLeft(b, bound(w), lefts[w] as number, dst);
+        const from = bound(w);
+        indices.copyWithin(dst, from, from + (lefts[w] as number));
         dst += lefts[w] as number;
       }
       const nLeft = dst - start;
       for (let w = 0; w < t; w++) {
         const from = bound(w);
         const nr = bound(w + 1) - from - (lefts[w] as number);
-        unparkRight(b, from, nr, dst);
+        indices.set(scratch.subarray(from, from + nr), dst);
         dst += nr;
       }
       return nLeft;

@@ -45,7 +45,10 @@ describe('web app static serving', () => {
 
   it('falls back to the app for client routes, but keeps JSON 404s for the API and non-HTML requests', async () => {
     const { app: a } = await withBuild({ 'index.html': INDEX });
-    const page = await a.inject({ url: '/models/water-potability', headers: { accept: 'text/html,application/xhtml+xml' } });
+    const page = await a.inject({
+      url: '/models/water-potability',
+      headers: { accept: 'text/html,application/xhtml+xml' },
+    });
     expect(page.statusCode).toBe(200);
     expect(page.body).toBe(INDEX);
     const api = await a.inject({ url: '/api/v1/nope', headers: { accept: 'text/html' } });

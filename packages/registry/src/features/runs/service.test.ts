@@ -78,11 +78,28 @@ describe('RunTracker.reapDeadRuns', () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
     const store = new MemoryStore();
     const tracker = new RunTracker(store);
-    const base = { createdAt: new Date().toISOString(), params: {}, data: { version: null, schemaName: null, schemaVersion: null }, codeVersion: null, seed: null };
-    const env = { node: process.version, platform: process.platform, arch: process.arch, cpus: 2, hostname: os.hostname() };
+    const base = {
+      createdAt: new Date().toISOString(),
+      params: {},
+      data: { version: null, schemaName: null, schemaVersion: null },
+      codeVersion: null,
+      seed: null,
+    };
+    const env = {
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      cpus: 2,
+      hostname: os.hostname(),
+    };
     await store.createRun({ ...base, id: 'dead', name: 'killed', environment: { ...env, pid: dead } });
     await store.createRun({ ...base, id: 'live', name: 'running', environment: { ...env, pid: process.pid } });
-    await store.createRun({ ...base, id: 'other-host', name: 'elsewhere', environment: { ...env, hostname: 'another-host', pid: dead } });
+    await store.createRun({
+      ...base,
+      id: 'other-host',
+      name: 'elsewhere',
+      environment: { ...env, hostname: 'another-host', pid: dead },
+    });
     expect(await tracker.reapDeadRuns()).toEqual(['dead']);
     expect((await store.getRun('dead'))?.status).toBe('interrupted');
     expect((await store.getRun('dead'))?.error).toMatch(/ended without finishing/);
