@@ -127,7 +127,7 @@ export async function runQualityBench(
     [...vs]
       .sort((a, b) => cost(b) - cost(a))
       .flatMap((variant) => folds.map((_, fold) => ({ taskId: taskId++, variant, fold })));
-  let tasks = tasksFor(variants);
+  const tasks = tasksFor(variants);
   const votingPossible = options.voting && catalog.has('voting');
   if (options.voting && !votingPossible) notes.push('soft-voting ensemble not run: the catalogue has no "voting" kind');
   const total = (): number => tasks.length + (votingPossible ? folds.length : 0);
@@ -148,8 +148,7 @@ export async function runQualityBench(
       else {
         // Members are picked by their outer-CV default scores: a mild optimistic bias, stated in the report.
         allVariants.push(voting);
-        tasks = tasksFor([voting]);
-        await pool.run(tasks, onDone);
+        await pool.run(tasksFor([voting]), onDone);
       }
     }
     return { variants: allVariants, summaries: summarize(allVariants, outcomes), outcomes, folds: nFolds, notes };

@@ -11,7 +11,7 @@ import {
 } from '@aquaops/ml';
 import { describe, expect, it } from 'vitest';
 import { ALL_FAMILIES, type Family, familyConfig } from '../../packages/training/src/families.js';
-import { buildVariants, checkFamilyNames } from './quality-run.js';
+import { buildVariants, checkFamilyNames, runQualityBench } from './quality-run.js';
 import { familyInventory, type QualityOutcome, runQualityTask, summarize, type Variant } from './quality.js';
 
 const family = (id: string): Family => ALL_FAMILIES.find((f) => f.id === id) as Family;
@@ -134,5 +134,30 @@ describe('summarize', () => {
     expect(s?.rocAuc.std).toBeCloseTo(Math.SQRT2 * 0.05, 12);
     expect(s?.perFoldRocAuc).toEqual([0.6, 0.7]);
     expect(s?.fitS.mean).toBeCloseTo(1, 12);
+  });
+});
+
+describe('runQualityBench (in this thread)', () => {
+  it('runs every variant on every fold, then a voting ensemble, with a consistent progress count', async () => {
+    const catalog = defaultCatalog();
+    const syn = syntheticPotability(240, 11);
+    const data = { X: syn.X, y: syn.y, folds: stratifiedKFold(syn.y, 3, 2) };
+    const progress: [number, number][] = [];
+    const run = await runQualityBench(data, catalog, familyInventory(catalog), {
+      families: ['gaussian-nb', 'qda'],
+      folds: 2,
+      workers: 0,
+      tune: { trials: 2, innerFolds: 3, seed: 1 },
+      voting: true,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    const hasVoting = catalog.has('voting');
+    const expected = ['gaussian-nb', 'gaussian-nb tuned', 'qda', 'qda tuned'].length * 2 + (hasVoting ? 2 : 0);
+    expect(run.outcomes).toHaveLength(expected);
+    expect(progress.at(-1)).toEqual([expected, expected]);
+    expect(progress.every(([d, t]) => d <= t && t === expected)).toBe(true);
+    expect(run.summaries.every((s) => s.folds === 2 && s.failures === 0)).toBe(true);
+    if (hasVoting) expect(run.summaries.at(-1)?.variantId).toMatch(/^voting\((gaussian-nb\+qda|qda\+gaussian-nb)\)$/);
+    else expect(run.notes.join()).toContain('no "voting" kind');
   });
 });

@@ -77,6 +77,12 @@ export interface ModelSpec<P extends object = Record<string, unknown>> {
   /** Hyperparameter search space for tuning (sampled by the trainer); absent = nothing to tune. */
   readonly searchSpace?: Readonly<Record<string, ParamRange>>;
   /**
+   * Known-good configurations a search always tries right after the defaults (like enqueued
+   * trials): well-tested settings from the literature that random sampling would rarely hit.
+   * They are scored by the same inner cross-validation as every other trial.
+   */
+  readonly searchSeeds?: readonly Readonly<Partial<P>>[];
+  /**
    * Restores a fitted model from `toState()` output; bad state raises MlError(AQUAOPS_E_MODEL_FORMAT).
    * Composite models (pipelines, ensembles) restore their parts through `resolve`, which the
    * model catalogue supplies (it knows every kind).

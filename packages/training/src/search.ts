@@ -61,6 +61,13 @@ export async function searchFamily(
   const space = familySearchSpace(catalog, family);
   const paramSets: Record<string, unknown>[] = [{}];
   const seen = new Set<string>(['{}']);
+  for (const seedParams of catalog.get(family.id).searchSeeds ?? []) {
+    const key = JSON.stringify(seedParams);
+    if (paramSets.length < options.trialsPerFamily && !seen.has(key)) {
+      seen.add(key);
+      paramSets.push({ ...seedParams });
+    }
+  }
   const hasSpace = Object.keys(space).length > 0;
   for (
     let attempts = 0;
