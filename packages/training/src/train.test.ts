@@ -19,8 +19,11 @@ describe('trainModels', () => {
     expect(r.split.testRows.length).toBe(300);
     const trainSet = new Set(r.split.trainRows);
     expect([...r.split.testRows].some((i) => trainSet.has(i))).toBe(false);
-    // Every configuration of every family was tried (3 per family).
-    expect(r.trials.length).toBe(9);
+    // Every configuration of every family was tried (3 per family), plus the voting ensemble of the three.
+    expect(r.trials.length).toBe(10);
+    const voting = r.trials.find((t) => t.family === 'voting');
+    expect(voting?.foldScores).toHaveLength(3);
+    expect((voting?.params as { members: unknown[] }).members).toHaveLength(3);
     // The synthetic logit is non-linear: boosting must beat the linear/NB families on CV.
     const gbm = r.families.find((f) => f.family.id === 'gbm')?.best;
     const lr = r.families.find((f) => f.family.id === 'logistic-regression')?.best;

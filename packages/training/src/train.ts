@@ -33,6 +33,7 @@ import {
   expectedCalibrationError,
   f1,
   logLoss,
+  meanStd,
   objectiveFor,
   prAuc,
   prCurve,
@@ -68,6 +69,12 @@ export interface TrainOptions {
   readonly threshold?: ThresholdCriterion;
   /** 'auto' (default) applies calibration only when it lowers out-of-fold log-loss. */
   readonly calibration?: 'auto' | 'off' | CalibrationMethod;
+  /**
+   * Also score a soft-voting ensemble of the best three families (default true). It ranks as
+   * the most complex candidate, so the one-standard-error rule picks it only when it is clearly
+   * better than every single family.
+   */
+  readonly ensemble?: boolean;
   /** Bootstrap resamples for test confidence intervals (default 1000). */
   readonly bootstrap?: number;
   readonly signal?: AbortSignal;
@@ -265,6 +272,20 @@ export async function trainModels(
       );
       results.push(r);
     }
+    const ensemble = await ensembleCandidate(results, catalog, executor, {
+      enabled: options.ensemble !== false,
+      nFolds,
+      greaterIsBetter: objective.greaterIsBetter,
+      nextTrialId,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    if (ensemble !== undefined) {
+      results.push(ensemble);
+      trialsDone++;
+      if (ensemble.best !== undefined && (best === undefined || sign * ensemble.best.mean > sign * best.score)) {
+        best = { family: ensemble.family.id, score: ensemble.best.mean };
+      }
+    }
   } finally {
     await executor.close();
   }
@@ -290,7 +311,7 @@ export async function trainModels(
     );
   }
   emit({ phase: 'select', trialsDone, trialsTotal, elapsedMs: Date.now() - t0 });
-  const familyOf = new Map(families.map((f) => [f.id, f]));
+  const familyOf = new Map([...families, VOTING_FAMILY].map((f) => [f.id, f]));
   // Cost for the one-SE rule is the family's fixed simplicity rank (cheaper to serve and to explain
   // exactly ranks lower), not a measured time: timing noise must never change which model is chosen.
   const candidates = finalists.map((t) => ({
@@ -476,4 +497,72 @@ function globalImportance(
   }));
   importance.sort((a, b) => b.meanAbsPhi - a.meanAbsPhi);
   return { importance, space: `${e.space} (${e.method}, ${e.nRows} rows)` };
+}
+
+/** The family record of the ensemble candidate (no preprocessing of its own: members carry theirs). */
+export const VOTING_FAMILY: Family = {
+  id: 'voting',
+  label: 'Soft-voting ensemble of the best families',
+  preprocess: [],
+  simplicity: 100,
+};
+
+/**
+ * Scores a soft-voting ensemble of the three best families (by mean CV score) on the same
+ * folds as every other trial. Returns undefined when it cannot be built (fewer than two
+ * families finished, no `voting` kind, disabled, or interrupted).
+ */
+async function ensembleCandidate(
+  results: readonly FamilySearchResult[],
+  catalog: ModelCatalog,
+  executor: TrialExecutor,
+  o: {
+    readonly enabled: boolean;
+    readonly nFolds: number;
+    readonly greaterIsBetter: boolean;
+    readonly nextTrialId: () => number;
+    readonly signal?: AbortSignal;
+  },
+): Promise<FamilySearchResult | undefined> {
+  if (!o.enabled || !catalog.has('voting') || o.signal?.aborted === true) return undefined;
+  const sign = o.greaterIsBetter ? 1 : -1;
+  const top = results
+    .flatMap((r) => (r.best === undefined ? [] : [r.best]))
+    .sort((a, b) => sign * (b.mean - a.mean))
+    .slice(0, 3);
+  if (top.length < 2) return undefined;
+  const params = { members: top.map((t) => t.config) };
+  const trial: TrialRecord = {
+    id: o.nextTrialId(),
+    family: VOTING_FAMILY.id,
+    params,
+    config: { kind: 'voting', params },
+    foldScores: [],
+    mean: Number.NaN,
+    std: Number.NaN,
+    stdErr: Number.NaN,
+    fitMs: 0,
+    predictMs: 0,
+    status: 'ok',
+  };
+  const [out] = await executor.run(
+    [{ id: trial.id, config: trial.config, fromFold: 0, toFold: o.nFolds, wantOof: true }],
+    undefined,
+    o.signal,
+  );
+  if (out === undefined) return undefined;
+  trial.foldScores = out.foldScores;
+  trial.fitMs = out.fitMs;
+  trial.predictMs = out.predictMs;
+  if (out.oof !== undefined) trial.oof = out.oof;
+  if (out.error !== undefined || out.foldScores.length !== o.nFolds) {
+    trial.status = 'failed';
+    if (out.error !== undefined) trial.error = out.error.message;
+    return { family: VOTING_FAMILY, trials: [trial], best: undefined };
+  }
+  const ms = meanStd(trial.foldScores);
+  trial.mean = ms.mean;
+  trial.std = ms.std;
+  trial.stdErr = ms.std / Math.sqrt(trial.foldScores.length);
+  return { family: VOTING_FAMILY, trials: [trial], best: trial };
 }

@@ -38,6 +38,7 @@ export interface TrainCliOptions {
   readonly artifacts?: string;
   readonly modelName?: string;
   readonly register?: boolean;
+  readonly ensemble?: boolean;
   readonly json?: boolean;
   readonly minImprovement?: number;
 }
@@ -228,6 +229,7 @@ export async function trainFromOptions(
       ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
       ...(o.modelName === undefined ? {} : { modelName: o.modelName }),
       ...(o.register === false ? { register: false } : {}),
+      ...(o.ensemble === false ? { ensemble: false } : {}),
       ...(o.minImprovement === undefined
         ? {}
         : { policy: { metric: 'test_roc_auc', higherIsBetter: true, minImprovement: o.minImprovement } }),
@@ -286,6 +288,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       },
     )
     .option('--no-register', 'do not register the selected model')
+    .option('--no-ensemble', 'do not score a soft-voting ensemble of the three best families')
     .option('--store <url>', 'registry store: sqlite:PATH, postgres://…, memory: (default sqlite:.aquaops/registry.db)')
     .option('--artifacts <dir>', 'artifact directory (default .aquaops/artifacts)')
     .option('--json', 'print the result as JSON')

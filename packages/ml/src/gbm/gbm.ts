@@ -184,11 +184,18 @@ export class GradientBoostingClassifier implements Classifier {
       onProgress?.({ stage: 'binning', done: 0, total: 1 });
       const bins = executor.allocUint8(nRows * nCols);
       const binned = binMatrix(X, { maxBin: p.maxBin, sampleCount: p.binSampleCount, seed: p.seed }, bins);
-      onProgress?.({ stage: 'binning', done: 1, total: 1 });
-      const histOffset = new Int32Array(nCols + 1);
+      const binsByFeature = executor.allocUint8(nRows * nCols);
       for (let f = 0; f < nCols; f++) {
-        histOffset[f + 1] = (histOffset[f] as number) + 2 * ((binned.features[f]?.nBins ?? 0) + 1);
+        const colBase = f * nRows;
+        for (let i = 0, r = f; i < nRows; i++, r += nCols) binsByFeature[colBase + i] = bins[r] as number;
       }
+      onProgress?.({ stage: 'binning', done: 1, total: 1 });
+      // Uniform per-feature stride (see GbmBuffers.histOffset): costs a few padding bins per feature.
+      let maxBins = 1;
+      for (const fb of binned.features) maxBins = Math.max(maxBins, fb.nBins);
+      const histStride = 2 * (maxBins + 1);
+      const histOffset = new Int32Array(nCols + 1);
+      for (let f = 0; f <= nCols; f++) histOffset[f] = f * histStride;
       const histSize = histOffset[nCols] as number;
       // One histogram per live leaf; a tree can't have more leaves than minDataInLeaf-sized groups
       // of rows, so a huge numLeaves on small data doesn't allocate histograms it can never use.
@@ -200,6 +207,7 @@ export class GradientBoostingClassifier implements Classifier {
         nRows,
         nFeatures: nCols,
         bins,
+        binsByFeature,
         indices: executor.allocInt32(nRows),
         gradHess: executor.allocFloat64(2 * nRows),
         score: executor.allocFloat64(nRows),
@@ -208,6 +216,7 @@ export class GradientBoostingClassifier implements Classifier {
         hist: executor.allocFloat64(histSlots * histSize),
         histSize,
         histOffset: histOffsetShared,
+        histStride,
         active: executor.allocInt32(nCols),
         scratch: executor.allocInt32(nRows),
         goRight: executor.allocUint8(256),

@@ -210,7 +210,7 @@ export function growTree(
   {
     // Any one feature's bins (missing bin included) sum to the leaf totals.
     const f0 = active[0] as number;
-    const end = (histOffset[f0 + 1] as number) - (histOffset[f0] as number);
+    const end = 2 * ((features[f0] as FeatureBins).nBins + 1);
     const off = histOffset[f0] as number;
     for (let p = 0; p < end; p += 2) {
       rootG += hist[off + p] as number;
@@ -310,7 +310,7 @@ export function growTree(
       for (let q = 0; q < nActive; q++) {
         const ff = active[q] as number;
         const from = histOffset[ff] as number;
-        const to = histOffset[ff + 1] as number;
+        const to = from + 2 * ((features[ff] as FeatureBins).nBins + 1);
         for (let p = from; p < to; p++) hist[pb + p] = (hist[pb + p] as number) - (hist[cb + p] as number);
       }
     }

@@ -51,30 +51,39 @@ const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const d = workerData;
 const ctrl = d.ctrl;
-const { bins, indices, gradHess, score, label, weight, hist, histOffset, active, scratch, goRight } = d;
+const { bins, binsByFeature, indices, gradHess, score, label, weight, hist, histOffset, active, scratch, goRight } = d;
 const nF = d.nFeatures;
 const histSize = d.histSize;
+const stride = d.histStride;
 function histogram(start, end, qFrom, qTo, slot) {
   const base = slot * histSize;
   const nq = qTo - qFrom;
+  if (nq <= 0) return;
+  const fFirst = active[qFrom];
+  if (active[qTo - 1] - fFirst === nq - 1) {
+    const o0 = base + fFirst * stride;
+    const oEnd = o0 + nq * stride;
+    hist.fill(0, o0, oEnd);
+    for (let k = start; k < end; k++) {
+      const i = indices[k];
+      const g = gradHess[2 * i];
+      const h = gradHess[2 * i + 1];
+      let r = i * nF + fFirst;
+      for (let o = o0; o < oEnd; o += stride) {
+        const p = o + (bins[r++] << 1);
+        hist[p] = hist[p] + g;
+        hist[p + 1] = hist[p + 1] + h;
+      }
+    }
+    return;
+  }
   const col = new Int32Array(nq);
   const off = new Int32Array(nq);
   for (let q = 0; q < nq; q++) {
     const f = active[qFrom + q];
     col[q] = f;
-    off[q] = base + histOffset[f];
-    hist.fill(0, base + histOffset[f], base + histOffset[f + 1]);
-  }
-  if (nq === 1) {
-    const f = col[0];
-    const o = off[0];
-    for (let k = start; k < end; k++) {
-      const i = indices[k];
-      const p = o + (bins[i * nF + f] << 1);
-      hist[p] = hist[p] + gradHess[2 * i];
-      hist[p + 1] = hist[p + 1] + gradHess[2 * i + 1];
-    }
-    return;
+    off[q] = base + f * stride;
+    hist.fill(0, base + f * stride, base + (f + 1) * stride);
   }
   for (let k = start; k < end; k++) {
     const i = indices[k];
@@ -97,11 +106,12 @@ function gradients(from, to) {
   }
 }
 function partition(start, end, feature) {
+  const colBase = feature * d.nRows;
   let nl = 0;
   let nr = 0;
   for (let k = start; k < end; k++) {
     const i = indices[k];
-    const r = goRight[bins[i * nF + feature]];
+    const r = goRight[binsByFeature[colBase + i]];
     indices[start + nl] = i;
     scratch[start + nr] = i;
     nl += 1 - r;
@@ -217,6 +227,7 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
       if (threads < 2 || b.nRows < minRowsToSpawn) return;
       for (const arr of [
         b.bins,
+        b.binsByFeature,
         b.indices,
         b.gradHess,
         b.score,
@@ -240,6 +251,8 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
             workerData: {
               ctrl,
               bins: b.bins,
+              binsByFeature: b.binsByFeature,
+              nRows: b.nRows,
               indices: b.indices,
               gradHess: b.gradHess,
               score: b.score,
@@ -252,6 +265,7 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
               goRight: b.goRight,
               nFeatures: b.nFeatures,
               histSize: b.histSize,
+              histStride: b.histStride,
             },
           });
           helpers.push({ worker, ctrl, seq: 0 });
