@@ -1,5 +1,5 @@
 /**
- * Dependency boundaries (see DEVELOPERS.md): arrows point one way. `packages/ml` is pure — no
+ * Dependency boundaries (see the README's package tour): arrows point one way. `packages/ml` is pure — no
  * node:* built-ins (except its optional `src/node/` sub-export) and no other aquaops package;
  * apps never import each other; the web app reaches the server only over HTTP; no cycles.
  */

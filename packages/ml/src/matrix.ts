@@ -153,7 +153,8 @@ export function checkFitInput(X: Matrix, y: ArrayLike<number>, opts: { allowMiss
       fix: 'Train on data that contains positive and negative examples.',
     });
   }
-  if (!opts.allowMissing) checkNoMissing(X, opts.model);
+  if (opts.allowMissing) checkNoInfinite(X, opts.model);
+  else checkNoMissing(X, opts.model);
   return labels;
 }
 
@@ -167,7 +168,27 @@ export function checkPredictInput(X: Matrix, nFeatures: number, opts: { allowMis
       fix: 'Pass the same feature columns, in the same order, as used for training.',
     });
   }
-  if (!opts.allowMissing) checkNoMissing(X, opts.model);
+  if (opts.allowMissing) checkNoInfinite(X, opts.model);
+  else checkNoMissing(X, opts.model);
+}
+
+/** NaN means missing; ±Infinity is never a measurement and would silently take one branch of every split. */
+function checkNoInfinite(X: Matrix, model: string): void {
+  const d = X.data;
+  for (let k = 0; k < d.length; k++) {
+    const v = d[k] as number;
+    if (v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY) {
+      const j = Math.floor(k / X.nRows);
+      const i = k - j * X.nRows;
+      const name = X.featureNames?.[j] ?? `feature ${j}`;
+      throw invalidArgument(
+        `X[${i}, ${name}]`,
+        `a finite number or NaN for missing (${model})`,
+        String(v),
+        'Replace infinite values: use NaN for a missing measurement, or fix the value at its source.',
+      );
+    }
+  }
 }
 
 function checkNoMissing(X: Matrix, model: string): void {

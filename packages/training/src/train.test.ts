@@ -23,7 +23,7 @@ describe('trainModels', () => {
     expect(r.trials.length).toBe(10);
     const voting = r.trials.find((t) => t.family === 'voting');
     expect(voting?.foldScores).toHaveLength(3);
-    expect((voting?.params as { members: unknown[] }).members).toHaveLength(3);
+    expect((voting?.params as { members?: unknown[] } | undefined)?.members).toHaveLength(3);
     // The synthetic logit is non-linear: boosting must beat the linear/NB families on CV.
     const gbm = r.families.find((f) => f.family.id === 'gbm')?.best;
     const lr = r.families.find((f) => f.family.id === 'logistic-regression')?.best;

@@ -15,7 +15,7 @@
  * Both keep a background sample at fit time for KernelSHAP.
  */
 import { MlError, invalidArgument } from '../errors.js';
-import { checkFitInput, type Labels, type Matrix, matrix, takeLabels, takeRows } from '../matrix.js';
+import { checkFitInput, checkPredictInput, type Labels, type Matrix, matrix, takeLabels, takeRows } from '../matrix.js';
 import type { Classifier, Explanation, ExplainOptions, FitOptions, ModelSpec, ModelState } from '../model.js';
 import { Rng } from '../rng.js';
 import { backgroundFromJson, backgroundToJson, kernelShap, sampleBackground } from '../explain/kernel-shap.js';
@@ -320,6 +320,7 @@ export class StackingEnsemble implements Classifier {
   /** KernelSHAP in the meta-model's log-odds. */
   explain(X: Matrix, options?: ExplainOptions): Explanation {
     if (this.background === undefined) throw notFitted(STACKING_KIND, 'explain');
+    checkPredictInput(X, this.nFeatures, { allowMissing: this.handlesMissing, model: STACKING_KIND });
     return kernelShap((Z) => this.predictMargin(Z), X, options?.background ?? this.background, {
       space: 'log-odds',
       ...explainOpts(options, this.params.seed),

@@ -156,7 +156,8 @@ function newSplit(): SplitInfo {
 }
 
 /**
- * Grows one tree on rows `indices[0..nUsed)` (gradients already computed) with features
+ * Grows one tree on rows `indices[0..nUsed)` (gradients already computed; the root histogram too,
+ * in slot 0, when `rootHistogramBuilt`) with features
  * `active[0..nActive)`. Leaf values are already multiplied by the learning rate. Returns the tree
  * and, per leaf, the row ranges so the caller can update scores without traversing.
  */
@@ -164,6 +165,7 @@ export function growTree(
   ctx: GrowContext,
   nUsed: number,
   nActive: number,
+  rootHistogramBuilt: boolean,
 ): GrownTree & { leafStart: Int32Array; leafEnd: Int32Array; leafNode: Int32Array; nLeaves: number } {
   const { params, features, buffers, executor } = ctx;
   const { hist, histOffset, active, goRight } = buffers;
@@ -204,7 +206,7 @@ export function growTree(
     (maxDepth < 0 || leafDepth[l]! < maxDepth);
 
   // Root.
-  executor.histogram(0, nUsed, nActive, 0);
+  if (!rootHistogramBuilt) executor.histogram(0, nUsed, nActive, 0);
   let rootG = 0;
   let rootH = 0;
   {

@@ -309,6 +309,12 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
       gradientKernel(b, 0, Math.floor(b.nRows / t));
       for (let w = 1; w < t; w++) await_(helpers[w - 1] as Helper);
     },
+    gradientsAndHistogram(nActive, slot) {
+      // Unfused here: the gradient pass splits by rows and the histogram by features, each across
+      // all threads; fusing would make every thread compute every row's gradient.
+      this.gradients();
+      this.histogram(0, need().nRows, nActive, slot);
+    },
     partition(start, end, feature) {
       const b = need();
       const n = end - start;

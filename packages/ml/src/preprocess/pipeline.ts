@@ -194,6 +194,11 @@ export function createPipelineSpec(
       model: { kind: 'logistic-regression' },
     },
     create(params?: Partial<PipelineParams>): Classifier {
+      for (const key of Object.keys(params ?? {})) {
+        if (key !== 'steps' && key !== 'model') {
+          throw invalidArgument(`params.${key}`, 'one of steps, model', `unknown parameter "${key}"`, 'Remove it.');
+        }
+      }
       const steps = params?.steps ?? [];
       const model = params?.model;
       if (!Array.isArray(steps)) {
