@@ -210,7 +210,7 @@ export async function trainModels(
 
   const deadline = options.timeBudgetMs === undefined ? undefined : t0 + options.timeBudgetMs;
   const results: FamilySearchResult[] = [];
-  const trialsTotal = families.length * trialsPerFamily;
+  const trialsTotal = families.length * trialsPerFamily + (options.ensemble !== false && catalog.has('voting') ? 1 : 0);
   let trialsDone = 0;
   let best: { family: string; score: number } | undefined;
   let trialCounter = 0;

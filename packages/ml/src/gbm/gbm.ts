@@ -254,14 +254,10 @@ export class GradientBoostingClassifier implements Classifier {
           for (let i = 0; i < nRows; i++) if (rng.next() < p.baggingFraction) bag[nBag++] = i;
           if (nBag === 0) bag[nBag++] = rng.int(nRows);
         }
-        if (bagging) {
-          executor.gradients();
-          indices.set(bag.subarray(0, nBag));
-        } else {
-          for (let i = 0; i < nRows; i++) indices[i] = i;
-          executor.gradientsAndHistogram(nActive, 0);
-        }
-        const grown = growTree(ctx, bagging ? nBag : nRows, nActive, !bagging);
+        executor.gradients();
+        if (bagging) indices.set(bag.subarray(0, nBag));
+        else for (let i = 0; i < nRows; i++) indices[i] = i;
+        const grown = growTree(ctx, bagging ? nBag : nRows, nActive);
         if (grown.nLeaves <= 1) break; // Nothing left to split (LightGBM stops here too).
         trees.push(grown.tree);
         gains.push(grown.gain);

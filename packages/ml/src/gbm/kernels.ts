@@ -60,12 +60,6 @@ export interface GbmExecutor {
   /** grad/hess of binary log-loss from score, label and weight, for every row. */
   gradients(): void;
   /**
-   * `gradients()` followed by `histogram(0, nRows, nActive, slot)` with `indices` the identity
-   * (the caller sets it): the root histogram when every row is in the tree. An executor may fuse
-   * the two passes; each bin is still summed in row order, so the result is the same.
-   */
-  gradientsAndHistogram(nActive: number, slot: number): void;
-  /**
    * Stable partition of `indices[start..end)` by `goRight[bin of feature]`: left-going rows first,
    * both sides in their original order. Returns the number of left-going rows.
    */
@@ -150,41 +144,6 @@ export function gradientKernel(b: GbmBuffers, from: number, to: number): void {
 }
 
 /**
- * Gradients of every row fused with the all-rows histogram of the consecutive features
- * `active[0..nActive)` (caller checks): one pass instead of two, and grad/hess are used while
- * still in registers. Same per-row arithmetic and row order as the separate kernels.
- */
-export function gradientHistogramKernel(b: GbmBuffers, nActive: number, slot: number): void {
-  const { score, label, weight, gradHess, bins, hist, active } = b;
-  const nF = b.nFeatures;
-  const n = b.nRows;
-  const stride = b.histStride;
-  const fFirst = active[0] as number;
-  const o0 = slot * b.histSize + fFirst * stride;
-  const oEnd = o0 + nActive * stride;
-  hist.fill(0, o0, oEnd);
-  for (let i = 0; i < n; i++) {
-    const p = 1 / (1 + Math.exp(-(score[i] as number)));
-    const w = weight[i] as number;
-    const g = w * (p - (label[i] as number));
-    const h = w * p * (1 - p);
-    gradHess[2 * i] = g;
-    gradHess[2 * i + 1] = h;
-    let r = i * nF + fFirst;
-    for (let o = o0; o < oEnd; o += stride) {
-      const q = o + ((bins[r++] as number) << 1);
-      hist[q] = (hist[q] as number) + g;
-      hist[q + 1] = (hist[q + 1] as number) + h;
-    }
-  }
-}
-
-/** Whether `active[0..nActive)` is a run of consecutive features (the fused kernels' fast case). */
-export function activeIsContiguous(active: Int32Array, nActive: number): boolean {
-  return nActive > 0 && (active[nActive - 1] as number) - (active[0] as number) === nActive - 1;
-}
-
-/**
  * Partitions `indices[start..end)` in place for one chunk: left-going rows are compacted to the
  * front of the chunk, right-going rows parked in `scratch` at the same offsets. Returns the left
  * count. Branch-free: every row is written to both outputs and only the matching cursor moves
@@ -227,15 +186,6 @@ export function serialExecutor(): GbmExecutor {
     gradients() {
       const b = need();
       gradientKernel(b, 0, b.nRows);
-    },
-    gradientsAndHistogram(nActive, slot) {
-      const b = need();
-      if (activeIsContiguous(b.active, nActive)) {
-        gradientHistogramKernel(b, nActive, slot);
-        return;
-      }
-      gradientKernel(b, 0, b.nRows);
-      histogramKernel(b, 0, b.nRows, 0, nActive, slot);
     },
     partition(start, end, feature) {
       const b = need();

@@ -156,8 +156,7 @@ function newSplit(): SplitInfo {
 }
 
 /**
- * Grows one tree on rows `indices[0..nUsed)` (gradients already computed; the root histogram too,
- * in slot 0, when `rootHistogramBuilt`) with features
+ * Grows one tree on rows `indices[0..nUsed)` (gradients already computed) with features
  * `active[0..nActive)`. Leaf values are already multiplied by the learning rate. Returns the tree
  * and, per leaf, the row ranges so the caller can update scores without traversing.
  */
@@ -165,7 +164,6 @@ export function growTree(
   ctx: GrowContext,
   nUsed: number,
   nActive: number,
-  rootHistogramBuilt: boolean,
 ): GrownTree & { leafStart: Int32Array; leafEnd: Int32Array; leafNode: Int32Array; nLeaves: number } {
   const { params, features, buffers, executor } = ctx;
   const { hist, histOffset, active, goRight } = buffers;
@@ -206,7 +204,7 @@ export function growTree(
     (maxDepth < 0 || leafDepth[l]! < maxDepth);
 
   // Root.
-  if (!rootHistogramBuilt) executor.histogram(0, nUsed, nActive, 0);
+  executor.histogram(0, nUsed, nActive, 0);
   let rootG = 0;
   let rootH = 0;
   {

@@ -287,13 +287,14 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
         histogramKernel(b, start, end, 0, nActive, slot);
         return;
       }
-      // Feature chunks: the calling thread takes the first (smallest), helpers the rest.
+      // Feature chunks: helpers take the first ones, the calling thread the last (the largest when
+      // they are uneven), which offsets the helpers' wake-up latency.
       for (let w = 1; w < t; w++) {
-        const qFrom = Math.floor((nActive * w) / t);
-        const qTo = Math.floor((nActive * (w + 1)) / t);
+        const qFrom = Math.floor((nActive * (w - 1)) / t);
+        const qTo = Math.floor((nActive * w) / t);
         post(helpers[w - 1] as Helper, CMD_HIST, start, end, qFrom, qTo, slot);
       }
-      histogramKernel(b, start, end, 0, Math.floor(nActive / t), slot);
+      histogramKernel(b, start, end, Math.floor((nActive * (t - 1)) / t), nActive, slot);
       for (let w = 1; w < t; w++) await_(helpers[w - 1] as Helper);
     },
     gradients() {
@@ -308,12 +309,6 @@ function createWorkerExecutor(threads: number, minRowsToSpawn: number, minRowsPe
       }
       gradientKernel(b, 0, Math.floor(b.nRows / t));
       for (let w = 1; w < t; w++) await_(helpers[w - 1] as Helper);
-    },
-    gradientsAndHistogram(nActive, slot) {
-      // Unfused here: the gradient pass splits by rows and the histogram by features, each across
-      // all threads; fusing would make every thread compute every row's gradient.
-      this.gradients();
-      this.histogram(0, need().nRows, nActive, slot);
     },
     partition(start, end, feature) {
       const b = need();
