@@ -14,6 +14,7 @@ import { DEFAULT_POLICY, evaluateBundle, readBundle, registerBundle } from '@aqu
 import { type Command, InvalidArgumentError } from 'commander';
 import type { CliContext } from './context.js';
 import { registryLocation } from './registry.js';
+import { nonNegativeNumber } from '../format.js';
 
 async function writeJson(file: string, value: unknown): Promise<void> {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -57,11 +58,7 @@ export function registerBundleCommands(program: Command, ctx: CliContext): void 
     .option(
       '--min-improvement <x>',
       'held-out ROC-AUC gain needed to replace the champion (default 0)',
-      (v: string) => {
-        const n = Number(v);
-        if (!(n >= 0)) throw new InvalidArgumentError(`--min-improvement must be a number >= 0, got "${v}".`);
-        return n;
-      },
+      nonNegativeNumber('--min-improvement'),
     )
     .option('--out <file>', 'write the registration result (model, version, alias, reason) here')
     .option('--store <url>', 'registry store (default sqlite:.aquaops/registry.db)')

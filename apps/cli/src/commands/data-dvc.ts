@@ -23,6 +23,7 @@ import type { Command } from 'commander';
 import type { Io } from '../output.js';
 import { commandGroup } from './context.js';
 import type { CliContext } from './context.js';
+import { fmt, table } from '../format.js';
 
 function numberArg(name: string, check: (n: number) => boolean, what: string): (v: string) => number {
   return (v) => {
@@ -31,23 +32,6 @@ function numberArg(name: string, check: (n: number) => boolean, what: string): (
       throw new InvalidArgumentError(`${name} must be ${what}, got "${v}".`);
     return n;
   };
-}
-
-/** Renders rows as aligned columns (two spaces apart). */
-export function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const r of rows) {
-    r.forEach((c, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, c.length);
-    });
-  }
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
-}
-
-function fmt(v: unknown): string {
-  if (v === undefined || v === null) return '-';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(5)));
-  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 function diffTable(d: DiffByFile, kind: 'Metric' | 'Param', rev: string, withChange: boolean): string {

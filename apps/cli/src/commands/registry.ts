@@ -22,6 +22,7 @@ import type { ModelVersion, RegistryStore, RunRecord, RunStatus } from '@aquaops
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { Io } from '../output.js';
+import { fmt, table } from '../format.js';
 
 export interface RegistryCliOptions {
   readonly store?: string;
@@ -53,22 +54,6 @@ async function withRegistry<T>(
   } finally {
     await store.close();
   }
-}
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const r of rows) {
-    r.forEach((c, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, c.length);
-    });
-  }
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
-}
-
-function fmt(v: unknown): string {
-  if (v === undefined || v === null) return '-';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(5)));
-  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 function positiveInt(name: string): (v: string) => number {

@@ -17,6 +17,7 @@ import YAML from 'yaml';
 import type { Io } from '../output.js';
 import type { CliContext } from './context.js';
 import { registryLocation } from './registry.js';
+import { nonNegativeNumber } from '../format.js';
 
 export interface TrainCliOptions {
   readonly data?: string;
@@ -281,11 +282,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option(
       '--min-improvement <x>',
       'held-out ROC-AUC gain needed to replace the champion (default 0)',
-      (v: string) => {
-        const n = Number(v);
-        if (!(n >= 0)) throw new InvalidArgumentError(`--min-improvement must be a number >= 0, got "${v}".`);
-        return n;
-      },
+      nonNegativeNumber('--min-improvement'),
     )
     .option('--no-register', 'do not register the selected model')
     .option('--no-ensemble', 'do not score a soft-voting ensemble of the three best families')
