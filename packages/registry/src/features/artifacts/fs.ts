@@ -95,10 +95,14 @@ export class FsArtifactStore implements ArtifactStore {
       bytes = await fs.readFile(file);
     } catch (err) {
       if ((err as { code?: unknown }).code === 'ENOENT') {
-        throw new AquaopsError('AQUAOPS_E_ARTIFACT_MISSING', `artifact ${sha256}${what} is not in ${this.description}`, {
-          hint: 'restore the artifact store from backup or re-register the model',
-          details: [{ path: file, expected: sha256 }],
-        });
+        throw new AquaopsError(
+          'AQUAOPS_E_ARTIFACT_MISSING',
+          `artifact ${sha256}${what} is not in ${this.description}`,
+          {
+            hint: 'restore the artifact store from backup or re-register the model',
+            details: [{ path: file, expected: sha256 }],
+          },
+        );
       }
       throw err;
     }
