@@ -73,7 +73,7 @@ function jsonParams(o: TrainJobOptions): JsonObject {
     metric: o.metric?.name ?? 'roc_auc',
     seed: o.seed ?? 42,
     calibration: o.calibration ?? 'auto',
-    ensemble: o.ensemble !== false,
+    ensemble: o.ensemble === true,
     threshold: o.threshold?.kind ?? 'f1',
   };
   if (o.metric?.atPrecision !== undefined) p.atPrecision = o.metric.atPrecision;

@@ -8,6 +8,7 @@ describe('trainModels', () => {
     const progress: string[] = [];
     const r = await trainModels({ X: d.X, y: d.y, featureNames: SYNTHETIC_FEATURES }, defaultCatalog(), {
       families: ['gbm', 'logistic-regression', 'gaussian-nb'],
+      ensemble: true,
       trialsPerFamily: 3,
       folds: 3,
       threads: 1,

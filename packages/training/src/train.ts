@@ -70,9 +70,10 @@ export interface TrainOptions {
   /** 'auto' (default) applies calibration only when it lowers out-of-fold log-loss. */
   readonly calibration?: 'auto' | 'off' | CalibrationMethod;
   /**
-   * Also score a soft-voting ensemble of the best three families (default true). It ranks as
+   * Also score a soft-voting ensemble of the best three families (default false). It ranks as
    * the most complex candidate, so the one-standard-error rule picks it only when it is clearly
-   * better than every single family.
+   * better than every single family. Off by default: when its members explain in different
+   * spaces its explanations need KernelSHAP, seconds per row instead of microseconds.
    */
   readonly ensemble?: boolean;
   /** Bootstrap resamples for test confidence intervals (default 1000). */
@@ -210,7 +211,7 @@ export async function trainModels(
 
   const deadline = options.timeBudgetMs === undefined ? undefined : t0 + options.timeBudgetMs;
   const results: FamilySearchResult[] = [];
-  const trialsTotal = families.length * trialsPerFamily + (options.ensemble !== false && catalog.has('voting') ? 1 : 0);
+  const trialsTotal = families.length * trialsPerFamily + (options.ensemble === true && catalog.has('voting') ? 1 : 0);
   let trialsDone = 0;
   let best: { family: string; score: number } | undefined;
   let trialCounter = 0;
@@ -273,7 +274,7 @@ export async function trainModels(
       results.push(r);
     }
     const ensemble = await ensembleCandidate(results, catalog, executor, {
-      enabled: options.ensemble !== false,
+      enabled: options.ensemble === true,
       nFolds,
       greaterIsBetter: objective.greaterIsBetter,
       nextTrialId,

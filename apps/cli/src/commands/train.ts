@@ -230,7 +230,7 @@ export async function trainFromOptions(
       ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
       ...(o.modelName === undefined ? {} : { modelName: o.modelName }),
       ...(o.register === false ? { register: false } : {}),
-      ...(o.ensemble === false ? { ensemble: false } : {}),
+      ...(o.ensemble === true ? { ensemble: true } : {}),
       ...(o.minImprovement === undefined
         ? {}
         : { policy: { metric: 'test_roc_auc', higherIsBetter: true, minImprovement: o.minImprovement } }),
@@ -285,7 +285,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       nonNegativeNumber('--min-improvement'),
     )
     .option('--no-register', 'do not register the selected model')
-    .option('--no-ensemble', 'do not score a soft-voting ensemble of the three best families')
+    .option('--ensemble', 'also score a soft-voting ensemble of the three best families (its explanations can be slow)')
     .option('--store <url>', 'registry store: sqlite:PATH, postgres://…, memory: (default sqlite:.aquaops/registry.db)')
     .option('--artifacts <dir>', 'artifact directory (default .aquaops/artifacts)')
     .option('--json', 'print the result as JSON')
