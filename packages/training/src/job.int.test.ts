@@ -68,3 +68,34 @@ describe('runTrainingJob', () => {
     expect(second.promotion?.alias).toBe('challenger');
   });
 });
+
+describe('runTrainingJob, interrupted', () => {
+  it('an abort during the search keeps finished trials in an interrupted run and registers nothing', async () => {
+    const file = join(dir, 'sample-abort.csv');
+    await writeSampleCsv(file, { rows: 600, seed: 3 });
+    const store = new MemoryStore();
+    const controller = new AbortController();
+    const r = await runTrainingJob(defaultCatalog(), {
+      dataFile: file,
+      store,
+      artifacts: new FsArtifactStore(join(dir, 'artifacts-abort')),
+      families: ['gaussian-nb', 'gbm', 'logistic-regression'],
+      trialsPerFamily: 3,
+      folds: 3,
+      threads: 1,
+      bootstrap: 50,
+      signal: controller.signal,
+      // Stop as soon as the first family has a fully scored trial (what Ctrl-C does in the CLI).
+      onProgress: (e) => {
+        if (e.best !== undefined) controller.abort();
+      },
+    });
+    expect(r.result.interrupted).toBe(true);
+    expect(r.version).toBeUndefined();
+    const run = await store.getRun(r.runId);
+    expect(run?.status).toBe('interrupted');
+    expect((run?.trials.length ?? 0) > 0).toBe(true);
+    expect(run?.trials.length).toBeLessThan(9);
+    expect(await store.listModels()).toEqual([]);
+  });
+});
