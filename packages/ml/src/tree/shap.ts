@@ -853,10 +853,24 @@ export function treeExpectedValue(tree: Tree): number {
   return total;
 }
 
+/**
+ * Per-tree expected values, computed once per tree object: explaining one row (the API's case)
+ * would otherwise spend as long walking every tree for the base as on the SHAP values. Same
+ * assumption as the leaf-record cache: fitted trees are never modified in place.
+ */
+const EXPECTED = new WeakMap<Tree, number>();
+
 /** `scale * sum over trees of treeExpectedValue` — the base of an ensemble explained by `ensembleShap`. */
 export function ensembleExpectedValue(trees: readonly Tree[], scale: number): number {
   let total = 0;
-  for (const t of trees) total += treeExpectedValue(t);
+  for (const t of trees) {
+    let e = EXPECTED.get(t);
+    if (e === undefined) {
+      e = treeExpectedValue(t);
+      EXPECTED.set(t, e);
+    }
+    total += e;
+  }
   return total * scale;
 }
 
