@@ -199,6 +199,9 @@ describe('serving over a socket', () => {
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.org');
     expect(ok.headers.get('x-request-id')).toBe('trace-123');
     expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(ok.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(ok.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(ok.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
     const other = await fetch(`${url}/api/v1/models`, { headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     await postJson(`${url}/api/v1/admin/routing`, {}, { authorization: `Bearer ${ADMIN_KEY}` });
