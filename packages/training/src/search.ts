@@ -81,19 +81,7 @@ export async function searchFamily(
       paramSets.push(p);
     }
   }
-  const trials: TrialRecord[] = paramSets.map((params) => ({
-    id: nextTrialId(),
-    family: family.id,
-    params,
-    config: familyConfig(family, params),
-    foldScores: [],
-    mean: Number.NaN,
-    std: Number.NaN,
-    stdErr: Number.NaN,
-    fitMs: 0,
-    predictMs: 0,
-    status: 'ok',
-  }));
+  const trials = paramSets.map((params) => newTrial(nextTrialId(), family.id, params, familyConfig(family, params)));
   const byId = new Map(trials.map((t) => [t.id, t]));
 
   const evaluate = async (alive: readonly TrialRecord[], nFolds: number): Promise<number[]> => {
@@ -109,21 +97,7 @@ export async function searchFamily(
     const merge = (o: TrialOutcome): void => {
       const t = byId.get(o.id);
       if (t === undefined) return;
-      const from = t.foldScores.length;
-      t.foldScores.push(...o.foldScores);
-      t.fitMs += o.fitMs;
-      t.predictMs += o.predictMs;
-      if (o.oof !== undefined) {
-        t.oof = from === 0 ? o.oof : mergeOof(t.oof, o.oof);
-      }
-      if (o.error !== undefined) {
-        t.status = 'failed';
-        t.error = o.error.message;
-      }
-      const ms = meanStd(t.foldScores);
-      t.mean = t.status === 'failed' ? Number.NaN : ms.mean;
-      t.std = ms.std;
-      t.stdErr = t.foldScores.length > 0 ? ms.std / Math.sqrt(t.foldScores.length) : Number.NaN;
+      mergeOutcome(t, o);
       onTrial?.(t);
     };
     await executor.run(tasks, merge, options.signal);
@@ -156,4 +130,43 @@ function mergeOof(prev: Float64Array | undefined, next: Float64Array): Float64Ar
   const out = Float64Array.from(prev);
   for (let i = 0; i < next.length; i++) if (!Number.isNaN(next[i] as number)) out[i] = next[i] as number;
   return out;
+}
+
+/** A trial not yet scored. */
+export function newTrial(
+  id: number,
+  family: string,
+  params: Readonly<Record<string, unknown>>,
+  config: ComponentConfig,
+): TrialRecord {
+  return {
+    id,
+    family,
+    params,
+    config,
+    foldScores: [],
+    mean: Number.NaN,
+    std: Number.NaN,
+    stdErr: Number.NaN,
+    fitMs: 0,
+    predictMs: 0,
+    status: 'ok',
+  };
+}
+
+/** Adds an outcome's folds (scores, times, OOF) to its trial and recomputes mean, std and standard error. */
+export function mergeOutcome(t: TrialRecord, o: TrialOutcome): void {
+  const from = t.foldScores.length;
+  t.foldScores.push(...o.foldScores);
+  t.fitMs += o.fitMs;
+  t.predictMs += o.predictMs;
+  if (o.oof !== undefined) t.oof = from === 0 ? o.oof : mergeOof(t.oof, o.oof);
+  if (o.error !== undefined) {
+    t.status = 'failed';
+    t.error = o.error.message;
+  }
+  const ms = meanStd(t.foldScores);
+  t.mean = t.status === 'failed' ? Number.NaN : ms.mean;
+  t.std = ms.std;
+  t.stdErr = t.foldScores.length > 0 ? ms.std / Math.sqrt(t.foldScores.length) : Number.NaN;
 }

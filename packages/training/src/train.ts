@@ -33,7 +33,6 @@ import {
   expectedCalibrationError,
   f1,
   logLoss,
-  meanStd,
   objectiveFor,
   prAuc,
   prCurve,
@@ -49,7 +48,7 @@ import { AquaopsError } from '@aquaops/contracts';
 import { type TrialExecutor, inProcessExecutor, workerPoolExecutor } from './executor.js';
 import { type Family, resolveFamilies } from './families.js';
 import { type ReferenceProfile, buildReferenceProfile } from './profile.js';
-import { type FamilySearchResult, type TrialRecord, searchFamily } from './search.js';
+import { type FamilySearchResult, type TrialRecord, mergeOutcome, newTrial, searchFamily } from './search.js';
 
 export interface TrainOptions {
   /** Families to compare (default: every family in the catalogue). */
@@ -533,37 +532,14 @@ async function ensembleCandidate(
     .slice(0, 3);
   if (top.length < 2) return undefined;
   const params = { members: top.map((t) => t.config) };
-  const trial: TrialRecord = {
-    id: o.nextTrialId(),
-    family: VOTING_FAMILY.id,
-    params,
-    config: { kind: 'voting', params },
-    foldScores: [],
-    mean: Number.NaN,
-    std: Number.NaN,
-    stdErr: Number.NaN,
-    fitMs: 0,
-    predictMs: 0,
-    status: 'ok',
-  };
+  const trial = newTrial(o.nextTrialId(), VOTING_FAMILY.id, params, { kind: 'voting', params });
   const [out] = await executor.run(
     [{ id: trial.id, config: trial.config, fromFold: 0, toFold: o.nFolds, wantOof: true }],
     undefined,
     o.signal,
   );
   if (out === undefined) return undefined;
-  trial.foldScores = out.foldScores;
-  trial.fitMs = out.fitMs;
-  trial.predictMs = out.predictMs;
-  if (out.oof !== undefined) trial.oof = out.oof;
-  if (out.error !== undefined || out.foldScores.length !== o.nFolds) {
-    trial.status = 'failed';
-    if (out.error !== undefined) trial.error = out.error.message;
-    return { family: VOTING_FAMILY, trials: [trial], best: undefined };
-  }
-  const ms = meanStd(trial.foldScores);
-  trial.mean = ms.mean;
-  trial.std = ms.std;
-  trial.stdErr = ms.std / Math.sqrt(trial.foldScores.length);
-  return { family: VOTING_FAMILY, trials: [trial], best: trial };
+  mergeOutcome(trial, out);
+  const complete = trial.status === 'ok' && trial.foldScores.length === o.nFolds;
+  return { family: VOTING_FAMILY, trials: [trial], best: complete ? trial : undefined };
 }

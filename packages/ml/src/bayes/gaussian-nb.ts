@@ -28,6 +28,8 @@ import {
   stateFloats,
   stateNumber,
   stateObject,
+  restoreParams,
+  explainOpts,
 } from '../explain/support.js';
 
 export type GaussianNbParams = {
@@ -162,8 +164,7 @@ export class GaussianNb implements Classifier {
     checkPredictInput(X, this.nFeatures, { allowMissing: false, model: GAUSSIAN_NB_KIND });
     return kernelShap((Z) => this.predictMargin(Z), X, options?.background ?? this.background, {
       space: 'log-odds',
-      ...(options?.nSamples !== undefined ? { nSamples: options.nSamples } : {}),
-      seed: options?.seed ?? this.params.seed,
+      ...explainOpts(options, this.params.seed),
     });
   }
 
@@ -184,13 +185,7 @@ export class GaussianNb implements Classifier {
 
   static fromState(s: ModelState): GaussianNb {
     const o = stateObject(s, GAUSSIAN_NB_KIND);
-    let m: GaussianNb;
-    try {
-      m = new GaussianNb(s.params as Partial<GaussianNbParams>);
-    } catch (e) {
-      if (e instanceof MlError) throw formatError(GAUSSIAN_NB_KIND, 'params', 'valid parameters', e.message);
-      throw e;
-    }
+    const m: GaussianNb = restoreParams(GAUSSIAN_NB_KIND, () => new GaussianNb(s.params as Partial<GaussianNbParams>));
     const d = stateNumber(GAUSSIAN_NB_KIND, o, 'nFeatures', true);
     m.nFeatures = d;
     m.theta = stateFloats(GAUSSIAN_NB_KIND, o, 'theta', 2 * d);

@@ -7,7 +7,7 @@
  * difference, computed without overflow). The water data's signal is largely a difference in
  * class-wise spread, which QDA models directly. Explanations: KernelSHAP in log-odds.
  */
-import { MlError, invalidArgument } from '../errors.js';
+import { invalidArgument } from '../errors.js';
 import { checkFitInput, checkPredictInput, type Matrix } from '../matrix.js';
 import type {
   Classifier,
@@ -29,6 +29,8 @@ import {
   stateFloats,
   stateNumber,
   stateObject,
+  restoreParams,
+  explainOpts,
 } from '../explain/support.js';
 
 export type QdaParams = {
@@ -191,8 +193,7 @@ export class Qda implements Classifier {
     checkPredictInput(X, this.nFeatures, { allowMissing: false, model: QDA_KIND });
     return kernelShap((Z) => this.predictMargin(Z), X, options?.background ?? this.background, {
       space: 'log-odds',
-      ...(options?.nSamples !== undefined ? { nSamples: options.nSamples } : {}),
-      seed: options?.seed ?? this.params.seed,
+      ...explainOpts(options, this.params.seed),
     });
   }
 
@@ -213,13 +214,7 @@ export class Qda implements Classifier {
 
   static fromState(s: ModelState): Qda {
     const o = stateObject(s, QDA_KIND);
-    let m: Qda;
-    try {
-      m = new Qda(s.params as Partial<QdaParams>);
-    } catch (e) {
-      if (e instanceof MlError) throw formatError(QDA_KIND, 'params', 'valid parameters', e.message);
-      throw e;
-    }
+    const m: Qda = restoreParams(QDA_KIND, () => new Qda(s.params as Partial<QdaParams>));
     const d = stateNumber(QDA_KIND, o, 'nFeatures', true);
     m.nFeatures = d;
     m.means = stateFloats(QDA_KIND, o, 'means', 2 * d);

@@ -14,12 +14,22 @@
  *   in that log-odds space.
  * Both keep a background sample at fit time for KernelSHAP.
  */
-import { MlError, invalidArgument } from '../errors.js';
+import { invalidArgument } from '../errors.js';
 import { checkFitInput, checkPredictInput, type Labels, type Matrix, matrix, takeLabels, takeRows } from '../matrix.js';
 import type { Classifier, Explanation, ExplainOptions, FitOptions, ModelSpec, ModelState } from '../model.js';
 import { Rng } from '../rng.js';
 import { backgroundFromJson, backgroundToJson, kernelShap, sampleBackground } from '../explain/kernel-shap.js';
-import { checkNumber, formatError, logit, mergeParams, notFitted, sigmoid, stateObject } from '../explain/support.js';
+import {
+  checkNumber,
+  formatError,
+  logit,
+  mergeParams,
+  notFitted,
+  sigmoid,
+  stateObject,
+  restoreParams,
+  explainOpts,
+} from '../explain/support.js';
 import { LogisticRegression } from '../linear/logistic.js';
 
 export interface MemberConfig {
@@ -94,10 +104,6 @@ function restoreMembers(kind: string, v: unknown, resolve: (inner: ModelState) =
   if (!Array.isArray(v) || v.length === 0)
     throw formatError(kind, 'members', 'a non-empty array of model states', String(v));
   return v.map((s: unknown) => resolve(s as ModelState));
-}
-
-function explainOpts(options: ExplainOptions | undefined, seed: number): { nSamples?: number; seed: number } {
-  return { ...(options?.nSamples !== undefined ? { nSamples: options.nSamples } : {}), seed: options?.seed ?? seed };
 }
 
 export class VotingEnsemble implements Classifier {
@@ -195,13 +201,10 @@ export class VotingEnsemble implements Classifier {
 
   static fromState(s: ModelState, resolve: (inner: ModelState) => Classifier, create: ModelFactory): VotingEnsemble {
     const o = stateObject(s, VOTING_KIND);
-    let m: VotingEnsemble;
-    try {
-      m = new VotingEnsemble(s.params as Partial<VotingParams>, create);
-    } catch (e) {
-      if (e instanceof MlError) throw formatError(VOTING_KIND, 'params', 'valid parameters', e.message);
-      throw e;
-    }
+    const m: VotingEnsemble = restoreParams(
+      VOTING_KIND,
+      () => new VotingEnsemble(s.params as Partial<VotingParams>, create),
+    );
     m.members = restoreMembers(VOTING_KIND, o.members, resolve);
     if (m.members.length !== m.params.members.length)
       throw formatError(VOTING_KIND, 'members', `${m.params.members.length} member states`, `${m.members.length}`);
@@ -343,13 +346,10 @@ export class StackingEnsemble implements Classifier {
 
   static fromState(s: ModelState, resolve: (inner: ModelState) => Classifier, create: ModelFactory): StackingEnsemble {
     const o = stateObject(s, STACKING_KIND);
-    let m: StackingEnsemble;
-    try {
-      m = new StackingEnsemble(s.params as Partial<StackingParams>, create);
-    } catch (e) {
-      if (e instanceof MlError) throw formatError(STACKING_KIND, 'params', 'valid parameters', e.message);
-      throw e;
-    }
+    const m: StackingEnsemble = restoreParams(
+      STACKING_KIND,
+      () => new StackingEnsemble(s.params as Partial<StackingParams>, create),
+    );
     m.members = restoreMembers(STACKING_KIND, o.members, resolve);
     if (m.members.length !== m.params.members.length)
       throw formatError(STACKING_KIND, 'members', `${m.params.members.length} member states`, `${m.members.length}`);

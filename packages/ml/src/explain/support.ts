@@ -5,7 +5,7 @@
  * sigmoid/logit. Kept here so every family reports the same kind of error the same way.
  */
 import { MlError, invalidArgument } from '../errors.js';
-import type { ModelState } from '../model.js';
+import type { ExplainOptions, ModelState } from '../model.js';
 
 /** Merges user params over defaults, rejecting keys the family does not know. */
 export function mergeParams<P extends object>(kind: string, defaults: P, given: Partial<P> | undefined): P {
@@ -169,4 +169,22 @@ export function toRowMajor(data: Float64Array, nRows: number, nCols: number): Fl
     for (let i = 0; i < nRows; i++) out[i * nCols + j] = data[off + i] as number;
   }
   return out;
+}
+
+/**
+ * Rebuilds a model from saved params; a param the constructor rejects means the file is damaged
+ * or from an incompatible version, so it is reported as a model-format error, not a usage error.
+ */
+export function restoreParams<M>(kind: string, build: () => M): M {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof MlError) throw formatError(kind, 'params', 'valid parameters', e.message);
+    throw e;
+  }
+}
+
+/** KernelSHAP settings from the caller's explain options, falling back to the model's own seed. */
+export function explainOpts(options: ExplainOptions | undefined, seed: number): { nSamples?: number; seed: number } {
+  return { ...(options?.nSamples !== undefined ? { nSamples: options.nSamples } : {}), seed: options?.seed ?? seed };
 }

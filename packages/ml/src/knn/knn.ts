@@ -1,13 +1,3 @@
-/**
- * k-nearest-neighbours classifier with Euclidean distance, brute force. The training rows are
- * kept row-major so each distance is a contiguous scan; per query the k best candidates live in
- * a small sorted buffer (insertion), so nothing is allocated per distance. Probability of class 1
- * = weighted share of class-1 neighbours, with uniform weights or 1/distance (rows at distance 0
- * then take all the weight, as in scikit-learn). Ties in distance go to the lower training index.
- * Explanations: KernelSHAP in probability space against a background sample kept at fit time,
- * with incremental distance updates across coalitions.
- */
-import { MlError } from '../errors.js';
 import { checkFitInput, checkPredictInput, type Matrix } from '../matrix.js';
 import type {
   Classifier,
@@ -36,6 +26,8 @@ import {
   stateNumber,
   stateObject,
   toRowMajor,
+  restoreParams,
+  explainOpts,
 } from '../explain/support.js';
 
 export type KnnParams = {
@@ -132,8 +124,7 @@ export class KNeighborsClassifier implements Classifier {
     checkPredictInput(X, this.nFeatures, { allowMissing: false, model: KNN_KIND });
     return kernelShap((Z) => this.predictProba(Z), X, options?.background ?? this.background, {
       space: 'probability',
-      ...(options?.nSamples !== undefined ? { nSamples: options.nSamples } : {}),
-      seed: options?.seed ?? this.params.seed,
+      ...explainOpts(options, this.params.seed),
       coalitionValues: this.coalitionValues,
     });
   }
@@ -250,13 +241,10 @@ export class KNeighborsClassifier implements Classifier {
 
   static fromState(s: ModelState): KNeighborsClassifier {
     const o = stateObject(s, KNN_KIND);
-    let m: KNeighborsClassifier;
-    try {
-      m = new KNeighborsClassifier(s.params as Partial<KnnParams>);
-    } catch (e) {
-      if (e instanceof MlError) throw formatError(KNN_KIND, 'params', 'valid parameters', e.message);
-      throw e;
-    }
+    const m: KNeighborsClassifier = restoreParams(
+      KNN_KIND,
+      () => new KNeighborsClassifier(s.params as Partial<KnnParams>),
+    );
     const d = stateNumber(KNN_KIND, o, 'nFeatures', true);
     const nt = stateNumber(KNN_KIND, o, 'nTrain', true);
     m.nFeatures = d;

@@ -1,15 +1,3 @@
-/**
- * Binary logistic regression with an unpenalised intercept and an L2 or L1 penalty, with C as
- * in scikit-learn (minimise C * sum_i w_i loss_i + penalty(w)). L2 (and no penalty) is solved by
- * L-BFGS; L1 by OWL-QN (Andrew & Gao 2007), the orthant-wise L-BFGS variant that handles the
- * non-differentiable |w| term exactly (coefficients reach exact zeros). The optimiser works on
- * standardised features with the penalty reweighted per feature, which leaves the optimum
- * unchanged but makes raw lab scales (1e0..1e4) well conditioned. It stops when the largest
- * (pseudo-)gradient entry in those coordinates, divided by the total sample weight, drops below
- * `tol`, or after `maxIter` iterations. Explanations are exact linear SHAP in log-odds:
- * phi_j = w_j (x_j - mean_j) with the training means, base = w . mean + b.
- */
-import { MlError } from '../errors.js';
 import { checkFitInput, checkPredictInput, type Matrix, matrix } from '../matrix.js';
 import type {
   Classifier,
@@ -24,7 +12,6 @@ import {
   checkChoice,
   checkNumber,
   checkSampleWeight,
-  formatError,
   mergeParams,
   notFitted,
   sigmoid,
@@ -32,6 +19,7 @@ import {
   stateFloats,
   stateNumber,
   stateObject,
+  restoreParams,
 } from '../explain/support.js';
 
 export type LogisticParams = {
@@ -435,13 +423,10 @@ export class LogisticRegression implements Classifier {
 
   static fromState(s: ModelState): LogisticRegression {
     const o = stateObject(s, LOGISTIC_KIND);
-    let m: LogisticRegression;
-    try {
-      m = new LogisticRegression(s.params as Partial<LogisticParams>);
-    } catch (e) {
-      if (e instanceof MlError) throw formatError(LOGISTIC_KIND, 'params', 'valid parameters', e.message);
-      throw e;
-    }
+    const m: LogisticRegression = restoreParams(
+      LOGISTIC_KIND,
+      () => new LogisticRegression(s.params as Partial<LogisticParams>),
+    );
     const d = stateNumber(LOGISTIC_KIND, o, 'nFeatures', true);
     m.nFeatures = d;
     m.coef = stateFloats(LOGISTIC_KIND, o, 'coef', d);

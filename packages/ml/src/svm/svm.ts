@@ -1,12 +1,3 @@
-/**
- * C-support-vector classifier (as scikit-learn's `SVC(probability=True)`, i.e. libsvm): RBF or
- * linear kernel, gamma 'scale' = 1 / (nFeatures * var(X)) by default, SMO with WSS3 (./smo.ts).
- * Probabilities come from libsvm's improved Platt scaling fitted on out-of-fold decision values
- * of an internal 5-fold cross-validation (seeded), then the final machine is trained on all rows.
- * `predictMargin` is the decision function; explanations are KernelSHAP in log-odds, where the
- * log-odds are the Platt model's -(A f + B), a monotone rescaling of the decision function.
- */
-import { MlError } from '../errors.js';
 import { checkFitInput, checkPredictInput, type Matrix } from '../matrix.js';
 import type {
   Classifier,
@@ -29,7 +20,6 @@ import {
   checkChoice,
   checkNumber,
   checkSampleWeight,
-  formatError,
   mergeParams,
   notFitted,
   sigmoid,
@@ -37,6 +27,8 @@ import {
   stateNumber,
   stateObject,
   toRowMajor,
+  restoreParams,
+  explainOpts,
 } from '../explain/support.js';
 import { KernelCache, type KernelKind, plattFit, solveSmo } from './smo.js';
 
@@ -294,8 +286,7 @@ export class SupportVectorClassifier implements Classifier {
     checkPredictInput(X, this.nFeatures, { allowMissing: false, model: SVM_KIND });
     return kernelShap((Z) => this.predictLogOdds(Z), X, options?.background ?? this.background, {
       space: 'log-odds',
-      ...(options?.nSamples !== undefined ? { nSamples: options.nSamples } : {}),
-      seed: options?.seed ?? this.params.seed,
+      ...explainOpts(options, this.params.seed),
       ...(this.params.kernel === 'rbf' ? { coalitionValues: this.rbfCoalitionValues } : {}),
     });
   }
@@ -384,13 +375,10 @@ export class SupportVectorClassifier implements Classifier {
 
   static fromState(s: ModelState): SupportVectorClassifier {
     const o = stateObject(s, SVM_KIND);
-    let m: SupportVectorClassifier;
-    try {
-      m = new SupportVectorClassifier(s.params as Partial<SvmParams>);
-    } catch (e) {
-      if (e instanceof MlError) throw formatError(SVM_KIND, 'params', 'valid parameters', e.message);
-      throw e;
-    }
+    const m: SupportVectorClassifier = restoreParams(
+      SVM_KIND,
+      () => new SupportVectorClassifier(s.params as Partial<SvmParams>),
+    );
     const d = stateNumber(SVM_KIND, o, 'nFeatures', true);
     m.nFeatures = d;
     m.gamma = stateNumber(SVM_KIND, o, 'gamma');
