@@ -125,10 +125,8 @@ export async function buildApp(deps: AppDeps, config: ServerConfig): Promise<Ser
       }),
     );
   });
-  app.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', String(request.id));
-  });
-  app.addHook('onResponse', async (request, reply) => {
+  // Hooks on every request are callback-style: an async hook costs a promise and a microtask turn.
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = {
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
@@ -136,6 +134,7 @@ export async function buildApp(deps: AppDeps, config: ServerConfig): Promise<Ser
     };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
   app.addHook('onClose', async () => {
     manager.stop();
@@ -143,8 +142,9 @@ export async function buildApp(deps: AppDeps, config: ServerConfig): Promise<Ser
   });
 
   const security = securityHeaders();
-  app.addHook('onRequest', (_req, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(security);
+    reply.header('x-request-id', String(request.id));
     done();
   });
   await app.register(cors, { origin: config.corsOrigins.length === 0 ? false : [...config.corsOrigins] });

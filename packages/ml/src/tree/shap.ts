@@ -3,11 +3,14 @@
  * the Shapley values of a tree's output where a coalition S "knows" the features in S and averages
  * over the others by training cover. `treeShapRow` is Algorithm 2 itself (EXTEND/UNWIND path
  * bookkeeping on preallocated buffers). `ensembleShap`/`ensembleShapRow` are the fast paths for
- * explaining whole models per API request and per monitoring batch; they precompute, once per
- * tree (cached for the tree's lifetime), either Fast TreeSHAP v2 pattern tables filled by the same
- * EXTEND/UNWOUND-SUM steps, or — for trees too deep for tables — per-leaf records evaluated in
- * closed form by Gauss-Legendre quadrature. All three agree to float rounding. Missing values take
- * the branch the row really takes (`missingLeft`), so the "hot" child is the one prediction follows.
+ * explaining whole models per API request and per monitoring batch. They compile an ensemble once
+ * (cached for the trees' lifetime) into flat arrays shared by all its trees: a forward pass over
+ * the upper nodes yields, for every leaf, the 0/1 pattern of "row follows this path feature"
+ * (Fast TreeSHAP v2), which then either indexes tables of contributions filled by the same
+ * EXTEND/UNWOUND-SUM steps — per leaf, or summed over a small subtree whose own comparisons extend
+ * the index — or, for trees too big for tables, feeds a closed-form Gauss-Legendre quadrature per
+ * leaf (Linear TreeSHAP). All agree to float rounding. Missing values take the branch the row
+ * really takes (`missingLeft`), so the "hot" child is the one prediction follows.
  */
 import type { Matrix } from '../matrix.js';
 import type { Tree } from './tree.js';
@@ -273,16 +276,15 @@ function explainBound(ws: Workspace, x: Float64Array, phi: Float64Array, scale: 
 }
 
 /**
- * Per-tree records for the batch paths, built once and cached per tree. At a leaf with unique
- * path features K (|K| = u), zero fractions z_k and one fractions o_k in {0, 1}, Algorithm 2's
- * UNWOUND-SUM for feature j evaluates
- *   sum over S of |S|!(u-1-|S|)!/u! * prod_{k in S} o_k * prod_{k not in S, k != j} z_k,
- * which depends on the row only through the 0/1 pattern of o. Small trees store the result for
- * every pattern (tables). For the rest, since |S|!(u-1-|S|)!/u! = integral_0^1 t^|S| (1-t)^(u-1-|S|) dt,
- * the sum is the integral over [0, 1] of the degree-(u-1) polynomial prod_{k != j} (o_k t +
- * z_k (1 - t)), which Gauss-Legendre quadrature with ceil(u/2) nodes integrates exactly (up to
- * float rounding), as in Linear TreeSHAP (Yu et al. 2022). Either way only x-independent facts are
- * stored per leaf: for each unique path feature, the interval (lo, hi] and NaN rule under which
+ * Per-leaf facts for trees that a compiled program cannot hold (more unique path features than a
+ * pattern has bits), built once and cached per tree. At a leaf with unique path features K
+ * (|K| = u), zero fractions z_k and one fractions o_k in {0, 1}, Algorithm 2's UNWOUND-SUM for
+ * feature j evaluates
+ *   sum over S of |S|!(u-1-|S|)!/u! * prod_{k in S} o_k * prod_{k not in S, k != j} z_k.
+ * Since |S|!(u-1-|S|)!/u! = integral_0^1 t^|S| (1-t)^(u-1-|S|) dt, that is the integral over
+ * [0, 1] of the degree-(u-1) polynomial prod_{k != j} (o_k t + z_k (1 - t)), which Gauss-Legendre
+ * quadrature with ceil(u/2) nodes integrates exactly (up to float rounding), as in Linear TreeSHAP
+ * (Yu et al. 2022). Stored per unique path feature: the interval (lo, hi] and NaN rule under which
  * the row follows the leaf's path (o_k = 1), and z_k (product of cover ratios on that feature).
  */
 interface LeafRecords {
@@ -297,37 +299,11 @@ interface LeafRecords {
   readonly elHi: Float64Array;
   readonly elNan: Uint8Array;
   readonly elZero: Float64Array;
-  /**
-   * Fast TreeSHAP v2 (Yang 2021) tables, when they fit TABLE_BUDGET: for every leaf and every 0/1
-   * pattern of "row follows this path feature", the leaf's contribution to each path feature,
-   * computed once with Algorithm 2's EXTEND/UNWOUND-SUM. Explaining a row is then a pattern
-   * lookup per leaf. Entry [tableBase[l] + pattern * u + j].
-   */
-  readonly table: Float64Array | null;
-  readonly tableBase: Int32Array;
-  /**
-   * For the table path: the tree's node arrays and, per node, the pattern bit of its split
-   * feature among the path features of the leaves below (`bitNew` when the feature first appears
-   * there, else 0; `bitAll` always), so a row's pattern for every leaf comes from one forward pass
-   * over the nodes (children have larger indices than parents) instead of interval checks per leaf.
-   * Null when the node order does not allow it.
-   */
-  readonly nodes: {
-    readonly tree: Tree;
-    /** Internal node indices in increasing order (the forward pass skips leaves). */
-    readonly internal: Int32Array;
-    readonly bitNew: Int32Array;
-    readonly bitAll: Int32Array;
-    readonly leafNode: Int32Array;
-  } | null;
 }
-
-/** Table entries (8 bytes each, 256 KB) allowed per tree: a 31-leaf boosting tree needs a few thousand. */
-const TABLE_BUDGET = 1 << 15;
 
 /** Leaves with up to this many unique path features use the 4-lane quadrature (ceil(8/2) = 4 nodes). */
 const LANES_MAX_U = 8;
-/** Rows scored together against each tree (its records stay in cache across the block). */
+/** Rows scored together against each tree (its tables and records stay in cache across the block). */
 const SHAP_BLOCK = 64;
 
 const RECORDS = new WeakMap<Tree, LeafRecords>();
@@ -414,13 +390,9 @@ function finishRecords(
     if (u > maxU) maxU = u;
   }
   glRule(Math.max(1, (maxU + 1) >> 1));
-  const { table, tableBase } = buildTables(value, start, elFeature, elZero);
   return {
-    nodes: null,
     nLeaves,
     maxU,
-    table,
-    tableBase,
     value: Float64Array.from(value),
     start: Int32Array.from(start),
     elFeature: Int32Array.from(elFeature),
@@ -435,91 +407,10 @@ function leafRecordsOf(tree: Tree): LeafRecords {
   let r = RECORDS.get(tree);
   if (r === undefined) {
     r = buildLeafRecords(tree);
-    if (r.table !== null) r = { ...r, nodes: buildNodeBits(tree, r.nLeaves) };
     RECORDS.set(tree, r);
   }
   return r;
 }
-
-/** Per-node pattern bits for the table path (see `LeafRecords.nodes`); leaves in the same DFS order as the records. */
-function buildNodeBits(tree: Tree, nLeaves: number): LeafRecords['nodes'] {
-  const m = tree.feature.length;
-  const bitNew = new Int32Array(m);
-  const bitAll = new Int32Array(m);
-  const leafNode = new Int32Array(nLeaves);
-  let nl = 0;
-  let ok = true;
-  const feats: number[] = [];
-  const visit = (n: number): void => {
-    const f = tree.feature[n] as number;
-    if (f === -1) {
-      leafNode[nl++] = n;
-      return;
-    }
-    const l = tree.left[n] as number;
-    const r = tree.right[n] as number;
-    if (l <= n || r <= n) ok = false;
-    let idx = feats.indexOf(f);
-    const isNew = idx < 0;
-    if (isNew) {
-      idx = feats.length;
-      feats.push(f);
-    }
-    bitAll[n] = 1 << idx;
-    bitNew[n] = isNew ? 1 << idx : 0;
-    visit(l);
-    visit(r);
-    if (isNew) feats.pop();
-  };
-  visit(0);
-  const internal: number[] = [];
-  for (let n = 0; n < m; n++) if (tree.feature[n] !== -1) internal.push(n);
-  return ok && nl === nLeaves ? { tree, internal: Int32Array.from(internal), bitNew, bitAll, leafNode } : null;
-}
-
-let patternScratch = new Int32Array(1024);
-
-/**
- * The table path with patterns from one forward pass over the nodes. Adds unscaled values (the
- * caller scales once per block; this loop is the hot spot of explaining boosted models).
- */
-function shapTableByNodes(
-  rec: LeafRecords,
-  nodes: NonNullable<LeafRecords['nodes']>,
-  table: Float64Array,
-  xs: Float64Array,
-  xo: number,
-  acc: Float64Array,
-): void {
-  const { feature, threshold, missingLeft, left, right } = nodes.tree;
-  const { internal, bitNew, bitAll, leafNode } = nodes;
-  const m = feature.length;
-  if (patternScratch.length < m) patternScratch = new Int32Array(Math.max(m, 2 * patternScratch.length));
-  const pat = patternScratch;
-  pat[0] = 0;
-  for (let k = 0; k < internal.length; k++) {
-    const n = internal[k] as number;
-    const f = feature[n] as number;
-    const xv = xs[xo + f] as number;
-    const goLeft = xv !== xv ? missingLeft[n] === 1 : xv <= (threshold[n] as number);
-    const p = pat[n] as number;
-    const hot = p | (bitNew[n] as number);
-    const cold = p & ~(bitAll[n] as number);
-    pat[left[n] as number] = goLeft ? hot : cold;
-    pat[right[n] as number] = goLeft ? cold : hot;
-  }
-  const { nLeaves, start, elFeature, tableBase } = rec;
-  for (let l = 0; l < nLeaves; l++) {
-    const e0 = start[l] as number;
-    const e1 = start[l + 1] as number;
-    let t = (tableBase[l] as number) + (pat[leafNode[l] as number] as number) * (e1 - e0);
-    for (let e = e0; e < e1; e++, t++) {
-      const f = xo + (elFeature[e] as number);
-      acc[f] = (acc[f] as number) + (table[t] as number);
-    }
-  }
-}
-
 /** UNWOUND-SUM of Algorithm 2: total permutation weight of the path of length d at segment s without element idx. */
 function unwoundSum(ws: Workspace, s: number, d: number, idx: number): number {
   const P = ws.P;
@@ -540,78 +431,6 @@ function unwoundSum(ws: Workspace, s: number, d: number, idx: number): number {
     for (let i = d - 1; i >= 0; i--) total += ((P[4 * (s + i) + WEIGHT] as number) * (a[row + d - i] as number)) / zero;
   }
   return total;
-}
-
-/** Per-leaf, per-pattern contribution tables (see `LeafRecords.table`), or null over budget. */
-function buildTables(
-  value: readonly number[],
-  start: readonly number[],
-  elFeature: readonly number[],
-  elZero: readonly number[],
-): { table: Float64Array | null; tableBase: Int32Array } {
-  const nLeaves = value.length;
-  const tableBase = new Int32Array(nLeaves + 1);
-  let maxU = 0;
-  for (let l = 0; l < nLeaves; l++) {
-    const u = (start[l + 1] as number) - (start[l] as number);
-    if (u > maxU) maxU = u;
-    if (u > 20) return { table: null, tableBase };
-    tableBase[l + 1] = (tableBase[l] as number) + (1 << u) * u;
-    if ((tableBase[l + 1] as number) > TABLE_BUDGET) return { table: null, tableBase };
-  }
-  const table = new Float64Array(tableBase[nLeaves] as number);
-  const ws = WS;
-  ws.ensure(maxU + 1);
-  for (let l = 0; l < nLeaves; l++) {
-    const e0 = start[l] as number;
-    const u = (start[l + 1] as number) - e0;
-    const v = value[l] as number;
-    const base = tableBase[l] as number;
-    for (let pattern = 0; pattern < 1 << u; pattern++) {
-      // An element that the row leaves and that has zero cover weight zeroes the whole leaf.
-      let dead = false;
-      extendPath(ws, 0, 0, 1, 1, -1);
-      for (let j = 0; j < u; j++) {
-        const one = (pattern >> j) & 1;
-        const zero = elZero[e0 + j] as number;
-        if (one === 0 && zero === 0) dead = true;
-        extendPath(ws, 0, j + 1, zero, one, elFeature[e0 + j] as number);
-      }
-      if (dead) continue;
-      for (let j = 0; j < u; j++) {
-        const one = (pattern >> j) & 1;
-        table[base + pattern * u + j] = unwoundSum(ws, 0, u, j + 1) * (one - (elZero[e0 + j] as number)) * v;
-      }
-    }
-  }
-  return { table, tableBase };
-}
-
-/** Adds scale * (tree's SHAP values) for the row at xs[xo..] into phis[xo..] by table lookup. */
-function shapTable(
-  rec: LeafRecords,
-  table: Float64Array,
-  xs: Float64Array,
-  xo: number,
-  phis: Float64Array,
-  scale: number,
-): void {
-  const { nLeaves, start, elFeature, elLo, elHi, elNan, tableBase } = rec;
-  for (let l = 0; l < nLeaves; l++) {
-    const e0 = start[l] as number;
-    const e1 = start[l + 1] as number;
-    let pattern = 0;
-    for (let e = e0, bit = 1; e < e1; e++, bit <<= 1) {
-      const xv = xs[xo + (elFeature[e] as number)] as number;
-      if (xv !== xv ? elNan[e] === 1 : xv > (elLo[e] as number) && xv <= (elHi[e] as number)) pattern |= bit;
-    }
-    const u = e1 - e0;
-    let t = (tableBase[l] as number) + pattern * u;
-    for (let e = e0; e < e1; e++, t++) {
-      const f = xo + (elFeature[e] as number);
-      phis[f] = (phis[f] as number) + (table[t] as number) * scale;
-    }
-  }
 }
 
 // Gauss-Legendre rules on [0, 1]: GL_NODES[q] / GL_WEIGHTS[q] is the q-point rule, built on demand.
@@ -816,6 +635,708 @@ function quadratureLeafGeneric(
   }
 }
 
+// Prefix products per quadrature node for one leaf: [4 * j + k] for the 4-lane path, [q * j + k] for wide leaves.
+let quadScratch = new Float64Array(64);
+let quadSuffix = new Float64Array(16);
+
+function ensureQuadScratch(maxU: number): void {
+  const q = Math.max(5, (maxU + 1) >> 1);
+  if (quadScratch.length < q * maxU) quadScratch = new Float64Array(q * maxU);
+  if (quadSuffix.length < q) quadSuffix = new Float64Array(q);
+}
+
+/**
+ * An ensemble compiled for the fast paths: every tree's arrays concatenated, so one row runs as
+ * three flat loops over all trees (no per-tree dispatch, one contiguous table). Per tree:
+ * - upper nodes (internal nodes above the terminals, preorder): the forward pass computes for each
+ *   child slot the pattern over the unique path features met so far (bit i = i-th one met);
+ * - table blocks: a leaf, or a subtree of at most BLOCK_NODES internal nodes, whose table is
+ *   indexed by the pattern at its root plus one bit per internal node of the block (row goes
+ *   left), and holds the summed contributions of all its leaves to its features;
+ * - quadrature leaves (trees whose tables would exceed TABLE_BUDGET): evaluated from the pattern.
+ * Pattern slots: upper nodes, then blocks, then quadrature leaves. No node points at a tree's
+ * root, so root slots keep the pattern 0 they start with.
+ */
+interface ShapProgram {
+  /** The trees compiled, in order (a copy: the cache checks identity against it). */
+  readonly trees: readonly Tree[];
+  /** Per tree (length nTrees + 1): first upper node, block and quadrature leaf. */
+  readonly treeUp: Int32Array;
+  readonly treeBlock: Int32Array;
+  readonly treeQuad: Int32Array;
+  readonly nUp: number;
+  readonly nBlocks: number;
+  readonly upFeature: Int32Array;
+  readonly upThreshold: Float64Array;
+  /** 1 when NaN goes left. */
+  readonly upNanLeft: Int32Array;
+  /** Pattern slots of the children. */
+  readonly upLeft: Int32Array;
+  readonly upRight: Int32Array;
+  /** Bit of the node's feature in its children's patterns: set on the followed side when new, cleared on the other. */
+  readonly upNew: Int32Array;
+  readonly upAll: Int32Array;
+  /** Per block (length nBlocks + 1): first internal node, first feature, first table entry. */
+  readonly blockNode: Int32Array;
+  readonly blockFeature: Int32Array;
+  readonly blockBase: Int32Array;
+  readonly nodeFeature: Int32Array;
+  readonly nodeThreshold: Float64Array;
+  readonly nodeNanLeft: Int32Array;
+  /** Index bit of a block's internal node (above the pattern bits of the block root). */
+  readonly nodeShift: Int32Array;
+  /** The features a block's table rows hold, in row order. */
+  readonly feature: Int32Array;
+  /** Entry [blockBase[b] + index * width + k]: contribution to feature blockFeature[b] + k. */
+  readonly table: Float64Array;
+  /** Per quadrature leaf (length nQuad + 1): first element; element j is the leaf's pattern bit j. */
+  readonly quadElement: Int32Array;
+  readonly quadValue: Float64Array;
+  readonly quadFeature: Int32Array;
+  readonly quadZero: Float64Array;
+  readonly pattern: Int32Array;
+  /** Trees with more unique path features than a pattern holds: interval-checked quadrature. */
+  readonly wide: readonly LeafRecords[];
+  readonly maxWideU: number;
+}
+
+/** Table entries (8 bytes each, 256 KB) allowed per tree: a 31-leaf boosting tree needs a few thousand. */
+const TABLE_BUDGET = 1 << 15;
+/**
+ * Blocks span up to this many internal nodes, when their table is at most BLOCK_GROWTH times
+ * their leaves' own tables: fewer, larger lookups (a 31-leaf boosting tree: ~16 instead of 31).
+ */
+const BLOCK_NODES = 5;
+const BLOCK_GROWTH = 2;
+/** Unique path features a pattern can hold (bits of an int32, sign bit left alone). */
+const PATTERN_BITS = 30;
+/** Quadrature leaves with up to this many unique path features use the unrolled 4-point rule. */
+const QUAD_LANES_MAX_U = 8;
+/** Up to this many, the unrolled 5-point rule (forests over ~10 features have many such leaves); more: `quadratureLeafWide`. */
+const QUAD_LANES5_MAX_U = 10;
+
+class ProgramBuilder {
+  readonly treeUp: number[] = [0];
+  readonly treeBlock: number[] = [0];
+  readonly treeQuad: number[] = [0];
+  readonly upFeature: number[] = [];
+  readonly upThreshold: number[] = [];
+  readonly upNanLeft: number[] = [];
+  /** Child references while building: index * 4 + kind (0 upper, 1 block, 2 quadrature leaf). */
+  readonly upLeft: number[] = [];
+  readonly upRight: number[] = [];
+  readonly upNew: number[] = [];
+  readonly upAll: number[] = [];
+  readonly blockNode: number[] = [0];
+  readonly blockFeature: number[] = [0];
+  readonly blockBase: number[] = [0];
+  readonly nodeFeature: number[] = [];
+  readonly nodeThreshold: number[] = [];
+  readonly nodeNanLeft: number[] = [];
+  readonly nodeShift: number[] = [];
+  readonly feature: number[] = [];
+  readonly tables: Float64Array[] = [];
+  tableSize = 0;
+  readonly quadElement: number[] = [0];
+  readonly quadValue: number[] = [];
+  readonly quadFeature: number[] = [];
+  readonly quadZero: number[] = [];
+  readonly wide: LeafRecords[] = [];
+}
+
+const REF_UP = 0;
+const REF_BLOCK = 1;
+const REF_QUAD = 2;
+
+/**
+ * Contributions of one leaf for every pattern of its u path elements (entry [pattern * u + j]),
+ * by EXTEND over the elements and UNWOUND-SUM per element, as Algorithm 2 does at a leaf.
+ */
+function leafTable(feats: readonly number[], zeros: readonly number[], v: number): Float64Array {
+  const u = feats.length;
+  const out = new Float64Array((1 << u) * u);
+  const ws = WS;
+  ws.ensure(u + 1);
+  for (let pattern = 0; pattern < 1 << u; pattern++) {
+    // An element that the row leaves and that has zero cover weight zeroes the whole leaf.
+    let dead = false;
+    extendPath(ws, 0, 0, 1, 1, -1);
+    for (let j = 0; j < u; j++) {
+      const one = (pattern >> j) & 1;
+      const zero = zeros[j] as number;
+      if (one === 0 && zero === 0) dead = true;
+      extendPath(ws, 0, j + 1, zero, one, feats[j] as number);
+    }
+    if (dead) continue;
+    for (let j = 0; j < u; j++) {
+      const one = (pattern >> j) & 1;
+      out[pattern * u + j] = unwoundSum(ws, 0, u, j + 1) * (one - (zeros[j] as number)) * v;
+    }
+  }
+  return out;
+}
+
+/** Internal nodes in each node's subtree; -1 everywhere when a path holds more than PATTERN_BITS unique features. */
+function subtreeInternal(tree: Tree): Int32Array | null {
+  const { feature, left, right } = tree;
+  const inner = new Int32Array(feature.length);
+  const feats: number[] = [];
+  let wide = false;
+  const visit = (n: number): number => {
+    const f = feature[n] as number;
+    if (f === -1) return 0;
+    const isNew = !feats.includes(f);
+    if (isNew) {
+      feats.push(f);
+      if (feats.length > PATTERN_BITS) wide = true;
+    }
+    const c = 1 + visit(left[n] as number) + visit(right[n] as number);
+    if (isNew) feats.pop();
+    inner[n] = c;
+    return c;
+  };
+  visit(0);
+  return wide ? null : inner;
+}
+
+/**
+ * Chooses the table blocks of a tree (marks their roots in `isBlock`) and returns their total
+ * table size. A subtree of at most `maxNodes` internal nodes becomes one block when its table
+ * (2^(|K| + nodes) rows of |K ∪ its features| entries, K the unique features above it) is at most
+ * `growth` times the sum of its leaves' own tables; other leaves are blocks of their own.
+ */
+function planBlocks(tree: Tree, inner: Int32Array, maxNodes: number, growth: number, isBlock: Uint8Array): number {
+  const { feature, left, right } = tree;
+  const feats: number[] = [];
+  let total = 0;
+  // Sum over the leaves below n of 2^u * u, with `feats` holding the features above n.
+  const leafTables = (n: number): number => {
+    const f = feature[n] as number;
+    if (f === -1) return feats.length > 20 ? Number.POSITIVE_INFINITY : (1 << feats.length) * feats.length;
+    const isNew = !feats.includes(f);
+    if (isNew) feats.push(f);
+    const s = leafTables(left[n] as number) + leafTables(right[n] as number);
+    if (isNew) feats.pop();
+    return s;
+  };
+  const featuresBelow = (n: number, into: number[]): void => {
+    const f = feature[n] as number;
+    if (f === -1) return;
+    if (!into.includes(f)) into.push(f);
+    featuresBelow(left[n] as number, into);
+    featuresBelow(right[n] as number, into);
+  };
+  const visit = (n: number): void => {
+    const f = feature[n] as number;
+    if (f === -1) {
+      isBlock[n] = 1;
+      total += feats.length > 20 ? Number.POSITIVE_INFINITY : (1 << feats.length) * feats.length;
+      return;
+    }
+    const m = inner[n] as number;
+    if (m <= maxNodes && feats.length + m <= 20) {
+      const union = feats.slice();
+      featuresBelow(n, union);
+      const size = (1 << (feats.length + m)) * union.length;
+      if (size <= growth * leafTables(n)) {
+        isBlock[n] = 1;
+        total += size;
+        return;
+      }
+    }
+    const isNew = !feats.includes(f);
+    if (isNew) feats.push(f);
+    visit(left[n] as number);
+    visit(right[n] as number);
+    if (isNew) feats.pop();
+  };
+  visit(0);
+  return total;
+}
+
+/** Appends one block: its internal nodes, features and summed table. `feats`/`zeros`: unique features above its root and their zero fractions. */
+function emitBlock(
+  tree: Tree,
+  root: number,
+  feats: readonly number[],
+  zeros: readonly number[],
+  b: ProgramBuilder,
+): number {
+  const { feature, threshold, missingLeft, left, right, cover, value } = tree;
+  const kb = feats.length;
+  const nodes: number[] = [];
+  const rowFeatures = feats.slice();
+  interface BlockLeaf {
+    readonly value: number;
+    readonly feats: number[];
+    readonly zeros: number[];
+    /** Per element: index bits that must be set / clear for the row to follow it. */
+    readonly need: number[];
+    readonly forbid: number[];
+  }
+  const leaves: BlockLeaf[] = [];
+  const walk = (n: number, lf: number[], lz: number[], need: number[], forbid: number[]): void => {
+    const f = feature[n] as number;
+    if (f === -1) {
+      leaves.push({ value: value[n] as number, feats: lf, zeros: lz, need, forbid });
+      return;
+    }
+    const bit = 1 << (kb + nodes.length);
+    nodes.push(n);
+    if (!rowFeatures.includes(f)) rowFeatures.push(f);
+    let j = lf.indexOf(f);
+    if (j < 0) j = lf.length;
+    const c = cover[n] as number;
+    for (const goLeft of [true, false]) {
+      const f2 = lf.slice();
+      const z2 = lz.slice();
+      const need2 = need.slice();
+      const forbid2 = forbid.slice();
+      if (j === lf.length) {
+        f2.push(f);
+        z2.push(1);
+        need2.push(0);
+        forbid2.push(0);
+      }
+      z2[j] = (z2[j] as number) * ((cover[(goLeft ? left[n] : right[n]) as number] as number) / c);
+      if (goLeft) need2[j] = (need2[j] as number) | bit;
+      else forbid2[j] = (forbid2[j] as number) | bit;
+      walk((goLeft ? left[n] : right[n]) as number, f2, z2, need2, forbid2);
+    }
+  };
+  walk(
+    root,
+    feats.slice(),
+    zeros.slice(),
+    feats.map((_, j) => 1 << j),
+    feats.map(() => 0),
+  );
+  const width = rowFeatures.length;
+  const rows = 1 << (kb + nodes.length);
+  const table = new Float64Array(rows * width);
+  const pRows = 1 << kb;
+  const kMask = pRows - 1;
+  for (const leaf of leaves) {
+    const u = leaf.feats.length;
+    const lt = leafTable(leaf.feats, leaf.zeros, leaf.value);
+    const slot = Int32Array.from(leaf.feats, (f) => rowFeatures.indexOf(f));
+    // For each setting of the block's node bits, the leaf pattern is (p & keep) | set, with p the
+    // pattern at the block root: path features above keep their bit while the block's own
+    // conditions on them hold; features new in the block are followed when all of theirs hold.
+    for (let hi = 0; hi < rows; hi += pRows) {
+      let keep = 0;
+      let set = 0;
+      for (let j = 0; j < u; j++) {
+        const nj = (leaf.need[j] as number) & ~kMask;
+        const holds = (hi & nj) === nj && (hi & (leaf.forbid[j] as number)) === 0;
+        if (holds && j < kb) keep |= 1 << j;
+        else if (holds) set |= 1 << j;
+      }
+      for (let p = 0, row = hi * width; p < pRows; p++, row += width) {
+        const l0 = ((p & keep) | set) * u;
+        for (let j = 0; j < u; j++) {
+          const k = row + (slot[j] as number);
+          table[k] = (table[k] as number) + (lt[l0 + j] as number);
+        }
+      }
+    }
+  }
+  nodes.forEach((n, t) => {
+    b.nodeFeature.push(feature[n] as number);
+    b.nodeThreshold.push(threshold[n] as number);
+    b.nodeNanLeft.push(missingLeft[n] as number);
+    b.nodeShift.push(kb + t);
+  });
+  for (const f of rowFeatures) b.feature.push(f);
+  b.tables.push(table);
+  b.tableSize += table.length;
+  b.blockNode.push(b.nodeFeature.length);
+  b.blockFeature.push(b.feature.length);
+  b.blockBase.push(b.tableSize);
+  return b.blockBase.length - 2;
+}
+
+/** Appends one tree to the program under construction. */
+function compileTree(tree: Tree, b: ProgramBuilder): void {
+  const { feature, threshold, missingLeft, left, right, cover, value } = tree;
+  if (feature.length > 0 && feature[0] !== -1) {
+    const inner = subtreeInternal(tree);
+    if (inner === null) {
+      b.wide.push(leafRecordsOf(tree));
+    } else {
+      const isBlock = new Uint8Array(feature.length);
+      let tabled = planBlocks(tree, inner, BLOCK_NODES, BLOCK_GROWTH, isBlock) <= TABLE_BUDGET;
+      if (!tabled) {
+        isBlock.fill(0);
+        tabled = planBlocks(tree, inner, 0, 1, isBlock) <= TABLE_BUDGET;
+      }
+      const feats: number[] = [];
+      const zeros: number[] = [];
+      const emit = (n: number): number => {
+        const f = feature[n] as number;
+        if (tabled && isBlock[n] === 1) return emitBlock(tree, n, feats, zeros, b) * 4 + REF_BLOCK;
+        if (f === -1) {
+          for (let j = 0; j < feats.length; j++) {
+            b.quadFeature.push(feats[j] as number);
+            b.quadZero.push(zeros[j] as number);
+          }
+          b.quadValue.push(value[n] as number);
+          b.quadElement.push(b.quadFeature.length);
+          return (b.quadValue.length - 1) * 4 + REF_QUAD;
+        }
+        const k = b.upFeature.length;
+        let j = feats.indexOf(f);
+        const isNew = j < 0;
+        if (isNew) {
+          j = feats.length;
+          feats.push(f);
+          zeros.push(1);
+        }
+        b.upFeature.push(f);
+        b.upThreshold.push(threshold[n] as number);
+        b.upNanLeft.push(missingLeft[n] as number);
+        b.upNew.push(isNew ? 1 << j : 0);
+        b.upAll.push(1 << j);
+        b.upLeft.push(0);
+        b.upRight.push(0);
+        const z = zeros[j] as number;
+        const c = cover[n] as number;
+        zeros[j] = (z * (cover[left[n] as number] as number)) / c;
+        b.upLeft[k] = emit(left[n] as number);
+        zeros[j] = (z * (cover[right[n] as number] as number)) / c;
+        b.upRight[k] = emit(right[n] as number);
+        zeros[j] = z;
+        if (isNew) {
+          feats.pop();
+          zeros.pop();
+        }
+        return k * 4 + REF_UP;
+      };
+      emit(0);
+    }
+  }
+  b.treeUp.push(b.upFeature.length);
+  b.treeBlock.push(b.blockBase.length - 1);
+  b.treeQuad.push(b.quadValue.length);
+}
+
+function buildProgram(trees: readonly Tree[]): ShapProgram {
+  const b = new ProgramBuilder();
+  for (const t of trees) compileTree(t, b);
+  const nUp = b.upFeature.length;
+  const nBlocks = b.blockBase.length - 1;
+  const nQuad = b.quadValue.length;
+  const slot = (ref: number): number => {
+    const i = ref >> 2;
+    const kind = ref & 3;
+    return kind === REF_UP ? i : kind === REF_BLOCK ? nUp + i : nUp + nBlocks + i;
+  };
+  const table = new Float64Array(b.tableSize);
+  let o = 0;
+  for (const t of b.tables) {
+    table.set(t, o);
+    o += t.length;
+  }
+  let maxWideU = 0;
+  for (const r of b.wide) if (r.maxU > maxWideU) maxWideU = r.maxU;
+  let maxQuadU = 0;
+  for (let q = 0; q < nQuad; q++) {
+    const u = (b.quadElement[q + 1] as number) - (b.quadElement[q] as number);
+    if (u > maxQuadU) maxQuadU = u;
+  }
+  glRule(Math.max(5, (maxQuadU + 1) >> 1, (maxWideU + 1) >> 1));
+  ensureQuadScratch(maxQuadU);
+  return {
+    trees: trees.slice(),
+    treeUp: Int32Array.from(b.treeUp),
+    treeBlock: Int32Array.from(b.treeBlock),
+    treeQuad: Int32Array.from(b.treeQuad),
+    nUp,
+    nBlocks,
+    upFeature: Int32Array.from(b.upFeature),
+    upThreshold: Float64Array.from(b.upThreshold),
+    upNanLeft: Int32Array.from(b.upNanLeft),
+    upLeft: Int32Array.from(b.upLeft, slot),
+    upRight: Int32Array.from(b.upRight, slot),
+    upNew: Int32Array.from(b.upNew),
+    upAll: Int32Array.from(b.upAll),
+    blockNode: Int32Array.from(b.blockNode),
+    blockFeature: Int32Array.from(b.blockFeature),
+    blockBase: Int32Array.from(b.blockBase),
+    nodeFeature: Int32Array.from(b.nodeFeature),
+    nodeThreshold: Float64Array.from(b.nodeThreshold),
+    nodeNanLeft: Int32Array.from(b.nodeNanLeft),
+    nodeShift: Int32Array.from(b.nodeShift),
+    feature: Int32Array.from(b.feature),
+    table,
+    quadElement: Int32Array.from(b.quadElement),
+    quadValue: Float64Array.from(b.quadValue),
+    quadFeature: Int32Array.from(b.quadFeature),
+    quadZero: Float64Array.from(b.quadZero),
+    pattern: new Int32Array(nUp + nBlocks + nQuad),
+    wide: b.wide,
+    maxWideU,
+  };
+}
+
+/**
+ * Compiled programs, found through their first tree (an ensemble is usually passed as the same
+ * array, but a copy with the same trees must not rebuild). Same assumption as the per-tree caches:
+ * fitted trees are never modified in place.
+ */
+const PROGRAMS = new WeakMap<Tree, ShapProgram[]>();
+const EMPTY_PROGRAM = buildProgram([]);
+/** Programs kept per first tree (different ensembles rarely share one). */
+const PROGRAMS_PER_KEY = 4;
+
+function programOf(trees: readonly Tree[]): ShapProgram {
+  const first = trees[0];
+  if (first === undefined) return EMPTY_PROGRAM;
+  let list = PROGRAMS.get(first);
+  if (list !== undefined) {
+    for (const p of list) {
+      const pt = p.trees;
+      if (pt.length !== trees.length) continue;
+      let same = true;
+      for (let k = 0; k < pt.length && same; k++) same = pt[k] === trees[k];
+      if (same) return p;
+    }
+  } else {
+    list = [];
+    PROGRAMS.set(first, list);
+  }
+  const p = buildProgram(trees);
+  if (list.length >= PROGRAMS_PER_KEY) list.shift();
+  list.push(p);
+  return p;
+}
+
+/**
+ * Adds the unscaled contributions of the program's upper nodes [up0, up1), blocks [b0, b1) and
+ * quadrature leaves [q0, q1) — whole trees — for the row at x[xo..] into acc[ao..].
+ */
+function runProgram(
+  P: ShapProgram,
+  up0: number,
+  up1: number,
+  b0: number,
+  b1: number,
+  q0: number,
+  q1: number,
+  x: Float64Array,
+  xo: number,
+  acc: Float64Array,
+  ao: number,
+): void {
+  const pat = P.pattern;
+  const { upFeature, upThreshold, upNanLeft, upLeft, upRight, upNew, upAll } = P;
+  for (let k = up0; k < up1; k++) {
+    const xv = x[xo + (upFeature[k] as number)] as number;
+    // 1 when the row goes left (NaN compares false, so it goes where missingLeft says), as an
+    // integer mask: the direction is data-dependent and a branch on it mispredicts half the time.
+    const g = +(xv <= (upThreshold[k] as number)) | (+(xv !== xv) & (upNanLeft[k] as number));
+    const p = pat[k] as number;
+    const hot = p | (upNew[k] as number);
+    const cold = p & ~(upAll[k] as number);
+    const swap = (hot ^ cold) & -g;
+    pat[upLeft[k] as number] = cold ^ swap;
+    pat[upRight[k] as number] = hot ^ swap;
+  }
+  const nUp = P.nUp;
+  const { blockNode, blockFeature, blockBase, nodeFeature, nodeThreshold, nodeNanLeft, nodeShift, feature, table } = P;
+  for (let b = b0; b < b1; b++) {
+    let idx = pat[nUp + b] as number;
+    const n1 = blockNode[b + 1] as number;
+    for (let n = blockNode[b] as number; n < n1; n++) {
+      const xv = x[xo + (nodeFeature[n] as number)] as number;
+      const g = +(xv <= (nodeThreshold[n] as number)) | (+(xv !== xv) & (nodeNanLeft[n] as number));
+      idx |= g << (nodeShift[n] as number);
+    }
+    const e0 = blockFeature[b] as number;
+    const e1 = blockFeature[b + 1] as number;
+    let t = (blockBase[b] as number) + idx * (e1 - e0);
+    for (let e = e0; e < e1; e++, t++) {
+      const f = ao + (feature[e] as number);
+      acc[f] = (acc[f] as number) + (table[t] as number);
+    }
+  }
+  if (q1 > q0) quadratureLeaves(P, nUp + P.nBlocks, q0, q1, acc, ao);
+}
+
+/**
+ * Quadrature leaves [q0, q1) from their patterns. With d_j = o_j - z_j, element j's factor at node
+ * t is z_j + d_j t and its contribution v d_j sum_k w_k prod_{i != j} (z_i + d_i t_k): prefix
+ * products going forward and suffix products coming back give every leave-one-out product
+ * without dividing, and without branching on which elements the row follows. The 4-point rule
+ * is exact for every leaf with up to 8 elements (degree <= 7), the 5-point one up to 10.
+ * (Treating the elements the row leaves in closed form — they share one contribution — halves
+ * the arithmetic but measured slower: the indirection and data-dependent loop lengths cost more.)
+ */
+function quadratureLeaves(P: ShapProgram, slot0: number, q0: number, q1: number, acc: Float64Array, ao: number): void {
+  const pat = P.pattern;
+  const { quadElement, quadValue, quadFeature, quadZero } = P;
+  const S = quadScratch;
+  const nodes = GL_NODES[4] as number[];
+  const weights = GL_WEIGHTS[4] as number[];
+  const t0 = nodes[0] as number;
+  const t1 = nodes[1] as number;
+  const t2 = nodes[2] as number;
+  const t3 = nodes[3] as number;
+  const w0 = weights[0] as number;
+  const w1 = weights[1] as number;
+  const w2 = weights[2] as number;
+  const w3 = weights[3] as number;
+  for (let q = q0; q < q1; q++) {
+    const e0 = quadElement[q] as number;
+    const e1 = quadElement[q + 1] as number;
+    const p = pat[slot0 + q] as number;
+    const v = quadValue[q] as number;
+    if (e1 - e0 > QUAD_LANES_MAX_U) {
+      if (e1 - e0 <= QUAD_LANES5_MAX_U) quadratureLeaf5(P, e0, e1, p, v, acc, ao);
+      else quadratureLeafWide(P, e0, e1, p, v, acc, ao);
+      continue;
+    }
+    let g0 = 1;
+    let g1 = 1;
+    let g2 = 1;
+    let g3 = 1;
+    for (let e = e0, s = 0; e < e1; e++, s += 4) {
+      const z = quadZero[e] as number;
+      const d = ((p >> (e - e0)) & 1) - z;
+      S[s] = g0;
+      S[s + 1] = g1;
+      S[s + 2] = g2;
+      S[s + 3] = g3;
+      g0 *= z + d * t0;
+      g1 *= z + d * t1;
+      g2 *= z + d * t2;
+      g3 *= z + d * t3;
+    }
+    // Suffix products start at w_k * v, which folds the weights and the leaf value in.
+    let s0 = w0 * v;
+    let s1 = w1 * v;
+    let s2 = w2 * v;
+    let s3 = w3 * v;
+    for (let e = e1 - 1, s = 4 * (e1 - 1 - e0); e >= e0; e--, s -= 4) {
+      const z = quadZero[e] as number;
+      const d = ((p >> (e - e0)) & 1) - z;
+      const f = ao + (quadFeature[e] as number);
+      acc[f] =
+        (acc[f] as number) +
+        d * ((S[s] as number) * s0 + (S[s + 1] as number) * s1 + (S[s + 2] as number) * s2 + (S[s + 3] as number) * s3);
+      s0 *= z + d * t0;
+      s1 *= z + d * t1;
+      s2 *= z + d * t2;
+      s3 *= z + d * t3;
+    }
+  }
+}
+
+/** One quadrature leaf with 9 or 10 elements: the 5-point rule, unrolled like the 4-lane path. */
+function quadratureLeaf5(
+  P: ShapProgram,
+  e0: number,
+  e1: number,
+  p: number,
+  v: number,
+  acc: Float64Array,
+  ao: number,
+): void {
+  const { quadFeature, quadZero } = P;
+  const S = quadScratch;
+  const nodes = GL_NODES[5] as number[];
+  const weights = GL_WEIGHTS[5] as number[];
+  const t0 = nodes[0] as number;
+  const t1 = nodes[1] as number;
+  const t2 = nodes[2] as number;
+  const t3 = nodes[3] as number;
+  const t4 = nodes[4] as number;
+  let g0 = 1;
+  let g1 = 1;
+  let g2 = 1;
+  let g3 = 1;
+  let g4 = 1;
+  for (let e = e0, s = 0; e < e1; e++, s += 5) {
+    const z = quadZero[e] as number;
+    const d = ((p >> (e - e0)) & 1) - z;
+    S[s] = g0;
+    S[s + 1] = g1;
+    S[s + 2] = g2;
+    S[s + 3] = g3;
+    S[s + 4] = g4;
+    g0 *= z + d * t0;
+    g1 *= z + d * t1;
+    g2 *= z + d * t2;
+    g3 *= z + d * t3;
+    g4 *= z + d * t4;
+  }
+  let s0 = (weights[0] as number) * v;
+  let s1 = (weights[1] as number) * v;
+  let s2 = (weights[2] as number) * v;
+  let s3 = (weights[3] as number) * v;
+  let s4 = (weights[4] as number) * v;
+  for (let e = e1 - 1, s = 5 * (e1 - 1 - e0); e >= e0; e--, s -= 5) {
+    const z = quadZero[e] as number;
+    const d = ((p >> (e - e0)) & 1) - z;
+    const f = ao + (quadFeature[e] as number);
+    acc[f] =
+      (acc[f] as number) +
+      d *
+        ((S[s] as number) * s0 +
+          (S[s + 1] as number) * s1 +
+          (S[s + 2] as number) * s2 +
+          (S[s + 3] as number) * s3 +
+          (S[s + 4] as number) * s4);
+    s0 *= z + d * t0;
+    s1 *= z + d * t1;
+    s2 *= z + d * t2;
+    s3 *= z + d * t3;
+    s4 *= z + d * t4;
+  }
+}
+
+/** One quadrature leaf with more than QUAD_LANES5_MAX_U elements: the same with ceil(u/2) nodes in scratch. */
+function quadratureLeafWide(
+  P: ShapProgram,
+  e0: number,
+  e1: number,
+  p: number,
+  v: number,
+  acc: Float64Array,
+  ao: number,
+): void {
+  const { quadFeature, quadZero } = P;
+  const u = e1 - e0;
+  const q = (u + 1) >> 1;
+  const nodes = GL_NODES[q] as number[];
+  const weights = GL_WEIGHTS[q] as number[];
+  const S = quadScratch;
+  const suf = quadSuffix;
+  for (let k = 0; k < q; k++) suf[k] = 1;
+  for (let e = e0, s = 0; e < e1; e++, s += q) {
+    const z = quadZero[e] as number;
+    const d = ((p >> (e - e0)) & 1) - z;
+    for (let k = 0; k < q; k++) {
+      const g = suf[k] as number;
+      S[s + k] = g;
+      suf[k] = g * (z + d * (nodes[k] as number));
+    }
+  }
+  for (let k = 0; k < q; k++) suf[k] = (weights[k] as number) * v;
+  for (let e = e1 - 1, s = q * (u - 1); e >= e0; e--, s -= q) {
+    const z = quadZero[e] as number;
+    const d = ((p >> (e - e0)) & 1) - z;
+    let c = 0;
+    for (let k = 0; k < q; k++) {
+      const sk = suf[k] as number;
+      c += (S[s + k] as number) * sk;
+      suf[k] = sk * (z + d * (nodes[k] as number));
+    }
+    const f = ao + (quadFeature[e] as number);
+    acc[f] = (acc[f] as number) + d * c;
+  }
+}
+
 /**
  * Adds this tree's exact path-dependent SHAP values for row `x` into `phi` (length = number of
  * features). `treeExpectedValue(tree) + sum(phi added) = predictTreeRow(tree, x)`.
@@ -875,14 +1396,33 @@ export function ensembleExpectedValue(trees: readonly Tree[], scale: number): nu
 }
 
 /**
- * Which evaluation `ensembleShap` uses for this tree: per-leaf pattern tables (`table`, walked by
- * node order or, when children do not follow parents, by interval checks: `table-intervals`) or
- * Gauss-Legendre quadrature (`quadrature`, for trees whose tables would exceed the budget).
+ * Which evaluation `ensembleShap` uses for this tree: pattern tables (`table`), Gauss-Legendre
+ * quadrature from the patterns (`quadrature`, when the tables would exceed the budget), or
+ * quadrature with interval checks per leaf (`quadrature-intervals`, when a path holds more unique
+ * features than a pattern has bits).
  */
-export function treeShapStrategy(tree: Tree): 'table' | 'table-intervals' | 'quadrature' {
-  const rec = leafRecordsOf(tree);
-  if (rec.table === null) return 'quadrature';
-  return rec.nodes === null ? 'table-intervals' : 'table';
+export function treeShapStrategy(tree: Tree): 'table' | 'quadrature' | 'quadrature-intervals' {
+  const p = programOf([tree]);
+  if (p.wide.length > 0) return 'quadrature-intervals';
+  return p.quadValue.length > 0 ? 'quadrature' : 'table';
+}
+
+// Unscaled sums for one block of rows (row-major), and the block's rows transposed.
+let scratchAcc = new Float64Array(SHAP_BLOCK * 16);
+let scratchRows = new Float64Array(SHAP_BLOCK * 16);
+
+/** Adds scale * the program's SHAP values for the single row x into phi. */
+function explainOne(P: ShapProgram, x: Float64Array, scale: number, phi: Float64Array): void {
+  const nF = phi.length;
+  if (scratchAcc.length < nF) scratchAcc = new Float64Array(Math.max(nF, 2 * scratchAcc.length));
+  const acc = scratchAcc;
+  acc.fill(0, 0, nF);
+  runProgram(P, 0, P.nUp, 0, P.nBlocks, 0, P.quadValue.length, x, 0, acc, 0);
+  for (let j = 0; j < nF; j++) phi[j] = (phi[j] as number) + (acc[j] as number) * scale;
+  if (P.wide.length > 0) {
+    ensureScratch(P.maxWideU);
+    for (const rec of P.wide) shapQuadrature(rec, x, nF, 1, phi, scale);
+  }
 }
 
 /**
@@ -890,34 +1430,14 @@ export function treeShapStrategy(tree: Tree): 'table' | 'table-intervals' | 'qua
  * single-row form of `ensembleShap` (same fast path, same cache).
  */
 export function ensembleShapRow(trees: readonly Tree[], x: ArrayLike<number>, scale: number, phi: Float64Array): void {
-  const xf = x instanceof Float64Array ? x : Float64Array.from(x);
-  let maxU = 0;
-  const records: LeafRecords[] = [];
-  for (const t of trees) {
-    const rec = leafRecordsOf(t);
-    records.push(rec);
-    if (rec.maxU > maxU) maxU = rec.maxU;
-  }
-  ensureScratch(maxU);
-  for (const rec of records) {
-    if (rec.table !== null) {
-      if (rec.nodes !== null) {
-        const acc = new Float64Array(phi.length);
-        shapTableByNodes(rec, rec.nodes, rec.table, xf, 0, acc);
-        for (let j = 0; j < acc.length; j++) phi[j] = (phi[j] as number) + (acc[j] as number) * scale;
-      } else shapTable(rec, rec.table, xf, 0, phi, scale);
-      continue;
-    }
-    shapQuadrature(rec, xf, xf.length, 1, phi, scale);
-  }
+  explainOne(programOf(trees), x instanceof Float64Array ? x : Float64Array.from(x), scale, phi);
 }
 
 /**
  * Adds `scale * sum over trees` of TreeSHAP values for every row of X into `out` (row-major,
- * `out[i * X.nCols + j]`). The fast path for explaining models: each tree's per-leaf tables are
- * built once (and cached for the tree's lifetime, so trees must not be mutated afterwards); trees
- * too deep for a table use the direct Algorithm 2 recursion. Results equal `treeShapRow`'s up to
- * float rounding.
+ * `out[i * X.nCols + j]`). The fast path for explaining models: the ensemble is compiled once (and
+ * cached for the trees' lifetime, so trees must not be mutated afterwards). Results equal
+ * `treeShapRow`'s up to float rounding.
  */
 export function ensembleShap(trees: readonly Tree[], X: Matrix, scale: number, out: Float64Array): void {
   const nF = X.nCols;
@@ -925,41 +1445,47 @@ export function ensembleShap(trees: readonly Tree[], X: Matrix, scale: number, o
   if (out.length < nR * nF) {
     throw new RangeError(`ensembleShap: out has ${out.length} slots, needs ${nR * nF} (rows x features)`);
   }
-  const records: LeafRecords[] = [];
-  let maxU = 0;
-  for (const t of trees) {
-    const rec = leafRecordsOf(t);
-    records.push(rec);
-    if (rec.maxU > maxU) maxU = rec.maxU;
-  }
-  ensureScratch(maxU);
+  const P = programOf(trees);
   const data = X.data;
-  const xs = new Float64Array(SHAP_BLOCK * nF);
-  const acc = new Float64Array(SHAP_BLOCK * nF);
+  // One row (the API's case): column-major data is the row itself.
+  if (nR === 1) {
+    explainOne(
+      P,
+      data.length === nF ? data : data.subarray(0, nF),
+      scale,
+      out.length === nF ? out : out.subarray(0, nF),
+    );
+    return;
+  }
+  if (scratchAcc.length < SHAP_BLOCK * nF) {
+    scratchAcc = new Float64Array(SHAP_BLOCK * nF);
+    scratchRows = new Float64Array(SHAP_BLOCK * nF);
+  }
+  const xs = scratchRows;
+  const acc = scratchAcc;
+  const { treeUp, treeBlock, treeQuad } = P;
+  const nTrees = P.trees.length;
+  if (P.wide.length > 0) ensureScratch(P.maxWideU);
   for (let i0 = 0; i0 < nR; i0 += SHAP_BLOCK) {
     const nb = Math.min(SHAP_BLOCK, nR - i0);
     for (let j = 0; j < nF; j++) {
       const col = j * nR + i0;
       for (let r = 0; r < nb; r++) xs[r * nF + j] = data[col + r] as number;
     }
-    const phis = out.subarray(i0 * nF, (i0 + nb) * nF);
-    acc.fill(0);
-    let tabled = false;
-    for (let k = 0; k < records.length; k++) {
-      const rec = records[k] as LeafRecords;
-      const table = rec.table;
-      if (table !== null) {
-        const nodes = rec.nodes;
-        if (nodes !== null) {
-          for (let r = 0, xo = 0; r < nb; r++, xo += nF) shapTableByNodes(rec, nodes, table, xs, xo, acc);
-          tabled = true;
-        } else {
-          for (let r = 0, xo = 0; r < nb; r++, xo += nF) shapTable(rec, table, xs, xo, phis, scale);
-        }
-        continue;
-      }
-      shapQuadrature(rec, xs, nF, nb, phis, scale);
+    acc.fill(0, 0, nb * nF);
+    // Tree by tree over the block of rows, so each tree's tables stay in cache.
+    for (let t = 0; t < nTrees; t++) {
+      const up0 = treeUp[t] as number;
+      const up1 = treeUp[t + 1] as number;
+      const b0 = treeBlock[t] as number;
+      const b1 = treeBlock[t + 1] as number;
+      const q0 = treeQuad[t] as number;
+      const q1 = treeQuad[t + 1] as number;
+      if (up0 === up1 && b0 === b1 && q0 === q1) continue;
+      for (let r = 0, xo = 0; r < nb; r++, xo += nF) runProgram(P, up0, up1, b0, b1, q0, q1, xs, xo, acc, xo);
     }
-    if (tabled) for (let i = 0; i < nb * nF; i++) phis[i] = (phis[i] as number) + (acc[i] as number) * scale;
+    const phis = out.subarray(i0 * nF, (i0 + nb) * nF);
+    for (let i = 0; i < nb * nF; i++) phis[i] = (phis[i] as number) + (acc[i] as number) * scale;
+    for (const rec of P.wide) shapQuadrature(rec, xs, nF, nb, phis, scale);
   }
 }
