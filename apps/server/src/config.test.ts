@@ -1,7 +1,8 @@
 /** Configuration loading: defaults, env and file sources, every-problem error messages, API-key hashes. */
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { AquaopsError } from '@aquaops/contracts';
-import { DEFAULT_CONFIG, hashApiKey, loadConfig, parseApiKeyHash, verifyApiKey } from './config.js';
+import { DEFAULT_CONFIG, hashApiKey, loadConfig, MAX_WORKERS, parseApiKeyHash, verifyApiKey } from './config.js';
 
 function configError(fn: () => unknown): AquaopsError {
   try {
@@ -54,6 +55,29 @@ describe('loadConfig', () => {
     const e = configError(() => loadConfig({ env: {}, file: 'x.json', fileText: '{"prot": 1}' }));
     expect(e.message).toContain('prot');
     expect(configError(() => loadConfig({ env: {}, file: 'x.json', fileText: '{' })).code).toBe('AQUAOPS_E_CONFIG');
+  });
+
+  it('reads the worker count: default 1, an integer, or auto = the available cores', () => {
+    expect(loadConfig({ env: {} }).workers).toBe(1);
+    expect(loadConfig({ env: { AQUAOPS_WORKERS: '4' } }).workers).toBe(4);
+    expect(loadConfig({ env: { AQUAOPS_WORKERS: ' 2 ' } }).workers).toBe(2);
+    expect(loadConfig({ env: { AQUAOPS_WORKERS: 'auto' } }).workers).toBe(os.availableParallelism());
+    expect(loadConfig({ env: { AQUAOPS_WORKERS: 'AUTO' } }).workers).toBe(os.availableParallelism());
+    expect(loadConfig({ env: {}, file: 'c.yaml', fileText: 'workers: 3\n' }).workers).toBe(3);
+    expect(loadConfig({ env: {}, file: 'c.yaml', fileText: 'workers: auto\n' }).workers).toBe(
+      os.availableParallelism(),
+    );
+    expect(loadConfig({ env: { AQUAOPS_WORKERS: '2' }, file: 'c.yaml', fileText: 'workers: 5\n' }).workers).toBe(2);
+  });
+
+  it('refuses a worker count that is not a positive integer or auto', () => {
+    for (const bad of ['0', '-1', '1.5', 'two', 'max', String(MAX_WORKERS + 1)]) {
+      const e = configError(() => loadConfig({ env: { AQUAOPS_WORKERS: bad } }));
+      expect(e.code).toBe('AQUAOPS_E_CONFIG');
+      expect(e.message).toContain(`AQUAOPS_WORKERS must be an integer 1–${MAX_WORKERS} or "auto", got "${bad}"`);
+    }
+    const f = configError(() => loadConfig({ env: {}, file: 'c.yaml', fileText: 'workers: 0.5\n' }));
+    expect(f.message).toContain('config file key "workers" must be an integer 1–1024 or "auto", got 0.5');
   });
 
   it('rejects malformed key hashes and bad CORS origins', () => {

@@ -7,6 +7,7 @@
  */
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { AquaopsError, type ErrorDetail } from '@aquaops/contracts';
 import { parse as parseYaml } from 'yaml';
 
@@ -46,6 +47,8 @@ export interface ServerConfig {
   readonly shutdownTimeoutMs: number;
   /** Directory of the built web app served at `/` ('' = apps/web/dist; served only when it has index.html). */
   readonly webDir: string;
+  /** Server processes sharing the port (`auto` is resolved to the available cores); 1 = no cluster. */
+  readonly workers: number;
 }
 
 /** Keys accepted in the config file (camelCase) and their environment variables. */
@@ -72,6 +75,7 @@ const KEYS = {
   logFlushIntervalMs: 'AQUAOPS_LOG_FLUSH_MS',
   shutdownTimeoutMs: 'AQUAOPS_SHUTDOWN_TIMEOUT_MS',
   webDir: 'AQUAOPS_WEB_DIR',
+  workers: 'AQUAOPS_WORKERS',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -93,7 +97,11 @@ export const DEFAULT_CONFIG: ServerConfig = {
   predictionLog: { capacity: 10_000, batchSize: 500, flushIntervalMs: 1000 },
   shutdownTimeoutMs: 10_000,
   webDir: '',
+  workers: 1,
 };
+
+/** Most worker processes accepted; far above any core count, it only catches typos. */
+export const MAX_WORKERS = 1024;
 
 /** Makes a storable hash of an API key (for AQUAOPS_ADMIN_KEY_HASHES). */
 export function hashApiKey(key: string, params: { N?: number; r?: number; p?: number } = {}): string {
@@ -232,6 +240,23 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     return [];
   };
 
+  const workers = (): number => {
+    const r = raw('workers');
+    if (r === undefined) return DEFAULT_CONFIG.workers;
+    if (typeof r.value === 'string' && r.value.trim().toLowerCase() === 'auto') return os.availableParallelism();
+    const n =
+      typeof r.value === 'number'
+        ? r.value
+        : typeof r.value === 'string' && /^[0-9]+$/.test(r.value.trim())
+          ? Number(r.value)
+          : Number.NaN;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+      bad(r.name, `an integer 1–${MAX_WORKERS} or "auto"`, r.value);
+      return DEFAULT_CONFIG.workers;
+    }
+    return n;
+  };
+
   const hashes: ApiKeyHash[] = [];
   list('adminKeyHashes').forEach((h, i) => {
     const parsed = parseApiKeyHash(h);
@@ -287,6 +312,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     },
     shutdownTimeoutMs: int('shutdownTimeoutMs', DEFAULT_CONFIG.shutdownTimeoutMs, 0, 600_000),
     webDir: str('webDir', DEFAULT_CONFIG.webDir),
+    workers: workers(),
   };
   if (problems.length > 0) {
     const lines = problems.map((p) => `${p.path} must be ${p.expected}, got ${p.found}`);

@@ -4,8 +4,11 @@
  * (stop accepting, let in-flight requests finish, flush the prediction log) with a hard deadline.
  * By default the boundaries are the registry-backed ones, opened from the configured store URL
  * and artifact directory (the CLI's defaults, relative to the working directory) and closed on
- * shutdown; tests pass in-memory ones instead.
+ * shutdown; tests pass in-memory ones instead. With `workers` > 1 this process becomes the
+ * cluster primary (`cluster.ts`) and each worker it forks runs the one-process path below, told
+ * apart from a CLI-started server by its cluster channel: there the IPC peer is the primary.
  */
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AquaopsError } from '@aquaops/contracts';
@@ -19,7 +22,9 @@ import {
   WorkerPredictionSink,
 } from './adapters/registry.js';
 import { type AppDeps, buildApp, type ServerApp } from './app.js';
+import { isClusterWorker, runPrimary, type WorkerChannel, workerChannel } from './cluster.js';
 import { loadConfig, type ServerConfig } from './config.js';
+import { setMetricsAggregate } from './features/metrics/routes.js';
 import { InMemoryFeedbackStore, InMemoryModelSource, InMemoryPredictionSink } from './model/memory.js';
 
 export interface RunningServer extends ServerApp {
@@ -95,6 +100,21 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
 
 /** Runs until SIGTERM/SIGINT; returns the process exit code. */
 export async function main(env: Readonly<Record<string, string | undefined>>, given?: AppDeps): Promise<number> {
+  // First thing in a worker, so that a primary dying while this one starts is noticed.
+  const channel = given === undefined && isClusterWorker(env) ? workerChannel() : undefined;
+  try {
+    return await run(env, given, channel);
+  } finally {
+    // A worker's channel to the primary would keep the process alive after it has stopped.
+    channel?.close();
+  }
+}
+
+async function run(
+  env: Readonly<Record<string, string | undefined>>,
+  given: AppDeps | undefined,
+  channel: WorkerChannel | undefined,
+): Promise<number> {
   let config: ServerConfig;
   try {
     config = loadConfig({ env });
@@ -105,6 +125,18 @@ export async function main(env: Readonly<Record<string, string | undefined>>, gi
     );
     return 2;
   }
+  // Dependencies handed in (tests) live in this process and cannot be shared with forks.
+  if (config.workers > 1 && given === undefined && channel === undefined) {
+    if (!cluster.isPrimary) {
+      process.stderr.write(
+        'aquaops-server: AQUAOPS_WORKERS > 1, but this process is already a worker of another cluster manager (e.g. pm2 cluster mode)\nhint: set AQUAOPS_WORKERS=1 and let that manager run the copies.\n',
+      );
+      return 2;
+    }
+    return runPrimary({ config, env });
+  }
+  // Set before the app exists, so no scrape ever gets this worker's share as if it were the whole.
+  if (channel !== undefined) setMetricsAggregate(channel.aggregate);
   let deps = given;
   let closeRegistry: (() => Promise<void>) | undefined;
   if (deps === undefined) {
@@ -129,10 +161,11 @@ export async function main(env: Readonly<Record<string, string | undefined>>, gi
   }
   server.app.log.info({ url: server.url, model: config.modelName, ref: config.modelRef }, 'aquaops server listening');
   await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      server.app.log.info({ signal }, 'shutting down');
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+    let stopping = false;
+    const stop = (why: Record<string, string>): void => {
+      if (stopping) return;
+      stopping = true;
+      server.app.log.info(why, 'shutting down');
       // The store closes only after the prediction log has flushed into it; the same hard
       // deadline as the HTTP shutdown applies, so a hung store cannot keep the process alive.
       void server
@@ -148,11 +181,24 @@ export async function main(env: Readonly<Record<string, string | undefined>>, gi
         })
         .then(resolve, resolve);
     };
+    const onSignal = (signal: NodeJS.Signals): void => {
+      // A second signal gets its default action: a stuck shutdown can still be cut short.
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      stop({ signal });
+    };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
-    // Started by `aquaops serve` with an IPC channel: when that parent dies — even by SIGKILL,
-    // which it cannot forward — the channel closes, and the server must not live on orphaned.
-    if (process.send !== undefined) {
+    if (channel !== undefined) {
+      // A cluster worker: its IPC peer is the primary, which asks it to stop by message; when the
+      // primary dies — even by SIGKILL — the channel closes and the worker stops as well.
+      channel.onStop((reason) => stop({ reason }));
+      channel.ready(server.url, server.metrics.registry);
+    } else if (process.send !== undefined && !cluster.isWorker) {
+      // Started by `aquaops serve` with an IPC channel: when that parent dies — even by SIGKILL,
+      // which it cannot forward — the channel closes, and the server must not live on orphaned.
+      // (A worker of a foreign cluster manager is left to it: unreferencing its cluster channel
+      // would let the process exit while it serves.)
       process.once('disconnect', () => onSignal('SIGTERM'));
       // The channel must not by itself keep the process alive once the server has stopped.
       process.channel?.unref();

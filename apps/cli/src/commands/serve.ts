@@ -31,6 +31,8 @@ export interface ServeOptions {
   readonly ref?: string;
   readonly logLevel?: string;
   readonly pollMs?: number;
+  /** A count, or `auto` for one per available core. */
+  readonly workers?: string;
 }
 
 const portArg = (v: string): number => {
@@ -45,6 +47,15 @@ const pollArg = (v: string): number => {
   if (!/^[0-9]+$/.test(v) || n < 100)
     throw new InvalidArgumentError(`--poll-ms must be an integer >= 100, got "${v}".`);
   return n;
+};
+
+/** `--workers`: a count ≥ 1 or `auto`, passed on as written (the server checks the upper bound). */
+export const workersArg = (v: string): string => {
+  const t = v.trim().toLowerCase();
+  if (t === 'auto') return t;
+  if (!/^[0-9]+$/.test(t) || Number(t) < 1)
+    throw new InvalidArgumentError(`--workers must be an integer >= 1 or "auto", got "${v}".`);
+  return String(Number(t));
 };
 
 /** The server's bin, found through the workspace package (no import of the server's code). */
@@ -89,6 +100,7 @@ export function serverEnv(
   set('AQUAOPS_HOST', opts.host);
   set('AQUAOPS_LOG_LEVEL', opts.logLevel);
   set('AQUAOPS_MODEL_POLL_MS', opts.pollMs);
+  set('AQUAOPS_WORKERS', opts.workers);
   return env;
 }
 
@@ -154,6 +166,11 @@ function addServeOptions(cmd: Command, defaults: { port: string; host: string })
     .option('--model <name>', `registered model to serve (default ${DEFAULT_MODEL})`)
     .option('--ref <alias|version>', 'alias or version to serve (default champion; an alias is followed as it moves)')
     .option('--poll-ms <n>', 'how often to check the alias for a new version (default 5000)', pollArg)
+    .option(
+      '--workers <n|auto>',
+      'server processes sharing the port, auto = one per core (default 1; keep 1 under Kubernetes and scale pods)',
+      workersArg,
+    )
     .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace, silent');
 }
 

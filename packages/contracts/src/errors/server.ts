@@ -24,4 +24,8 @@ export const serverErrors = {
     title: 'A model version failed verification (checksum, signature or smoke prediction).',
   },
   AQUAOPS_E_METHOD_NOT_ALLOWED: { status: 405, title: 'The route exists but not with this HTTP method.' },
+  AQUAOPS_E_METRICS_UNAVAILABLE: {
+    status: 503,
+    title: 'The metrics of all worker processes could not be collected in time; retry the scrape.',
+  },
 } as const satisfies Catalogue;

@@ -49,6 +49,8 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       name: 'aquaops_model_info',
       help: 'The model being served (value 1).',
       labelNames: ['name', 'version', 'alias'],
+      // Across worker processes: 1 per version some worker serves (a sum would count workers).
+      aggregator: 'max',
       registers,
     }),
     feedback: new Counter({
