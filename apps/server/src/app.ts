@@ -100,7 +100,8 @@ export async function buildApp(deps: AppDeps, config: ServerConfig): Promise<Ser
       if (cur !== undefined)
         metrics.modelInfo.set({ name: cur.name, version: String(cur.version), alias: cur.alias ?? '' }, 1);
       app.log.info({ event: e }, 'model swapped');
-    } else app.log.warn({ event: e }, 'model not swapped');
+    } else if (e.type === 'routing-swapped') app.log.info({ event: e }, 'routing swapped');
+    else app.log.warn({ event: e }, e.routing === true ? 'routing not swapped' : 'model not swapped');
   };
   const manager = new ModelManager(deps.source, {
     name: config.modelName,

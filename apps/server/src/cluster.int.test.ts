@@ -3,7 +3,8 @@
  * models, as an operator runs it: concurrent predictions are all answered and spread over both
  * worker processes (told apart by the `pid` of their JSON request logs — nothing new is exposed to
  * clients); `/metrics` from any worker is the cluster's sum; a promotion made in this process is
- * picked up by every worker; a worker killed with SIGKILL is replaced (logged at ERROR) while
+ * picked up by every worker; A/B routing set through the API (received by one worker) is applied
+ * by both within the poll interval, and so is clearing it; a worker killed with SIGKILL is replaced (logged at ERROR) while
  * requests keep succeeding; SIGTERM to the primary stops every process cleanly, with every
  * answered prediction in the prediction log — including those in flight when the signal came.
  * Requests use a fresh connection each (no keep-alive), so which worker answers is the cluster's
@@ -13,7 +14,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOOD_SAMPLE } from './testing/fixtures.js';
+import { ADMIN_KEY, adminHash, GOOD_SAMPLE } from './testing/fixtures.js';
 import { openKit, registerVersion, type StoreKit } from './testing/registry-fixtures.js';
 
 const BIN = path.resolve(process.cwd(), 'apps/server/bin/aquaops-server.mjs');
@@ -46,15 +47,23 @@ let primaryPid = 0;
 /** Prediction ids of every 200 answer, over the whole file. */
 const answered = new Set<string>();
 
-function post(pathname: string, body: unknown): Promise<{ status: number; json: unknown }> {
+function post(
+  pathname: string,
+  body: unknown,
+  options: { readonly method?: string; readonly headers?: Readonly<Record<string, string>> } = {},
+): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
     const req = http.request(
       `${base}${pathname}`,
       {
-        method: 'POST',
+        method: options.method ?? 'POST',
         agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(data),
+          ...options.headers,
+        },
       },
       (res) => {
         let text = '';
@@ -65,7 +74,9 @@ function post(pathname: string, body: unknown): Promise<{ status: number; json: 
         res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text === '' ? null : JSON.parse(text) }));
       },
     );
-    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to POST ${pathname} within 10 s`)));
+    req.setTimeout(10_000, () =>
+      req.destroy(new Error(`no answer to ${options.method ?? 'POST'} ${pathname} within 10 s`)),
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -90,15 +101,17 @@ interface Predicted {
   readonly status: number;
   readonly version?: number;
   readonly id?: string;
+  readonly route?: string;
 }
 
 async function predict(): Promise<Predicted> {
   const r = await post('/api/v1/predict', GOOD_SAMPLE);
   if (r.status !== 200) return { status: r.status };
-  const p = (r.json as { predictions: { predictionId: string; model: { version: number } }[] }).predictions[0];
+  const p = (r.json as { predictions: { predictionId: string; route: string; model: { version: number } }[] })
+    .predictions[0];
   if (p === undefined) throw new Error('no prediction in a 200 answer');
   answered.add(p.predictionId);
-  return { status: 200, version: p.model.version, id: p.predictionId };
+  return { status: 200, version: p.model.version, id: p.predictionId, route: p.route };
 }
 
 /** `n` predictions, `concurrency` at a time. */
@@ -172,6 +185,7 @@ async function startCluster(): Promise<void> {
       AQUAOPS_ARTIFACT_DIR: kit.artifactDir,
       AQUAOPS_MODEL_NAME: MODEL,
       AQUAOPS_MODEL_POLL_MS: '200',
+      AQUAOPS_ADMIN_KEY_HASHES: adminHash(),
       AQUAOPS_LOG_FLUSH_MS: '50',
       AQUAOPS_LOG_LEVEL: 'info',
       AQUAOPS_RATE_LIMIT_MAX: '1000000',
@@ -253,6 +267,32 @@ describe('aquaops-server with AQUAOPS_WORKERS=2', () => {
     const results = await predictMany(60, 8);
     expect(results.every((r) => r.status === 200 && r.version === 2)).toBe(true);
     expect(predictPids(from).size).toBe(2);
+  });
+
+  it('applies A/B routing set through the API in both workers within the poll interval, and its clearing', async () => {
+    const admin = { headers: { authorization: `Bearer ${ADMIN_KEY}` }, method: 'PUT' };
+    // Every sample to variant v1 while the champion is v2: a route and version only routing explains.
+    const put = await post('/api/v1/admin/routing', { variants: [{ version: 1, weight: 1 }] }, admin);
+    expect(put.status).toBe(200);
+    // One worker took the PUT and applied it at once; the other applies it on its next poll (200 ms).
+    const allRouted = async (route: string, version: number) => {
+      const from = logs.length;
+      const results = await predictMany(40, 8);
+      const ok = results.every((r) => r.status === 200 && r.route === route && r.version === version);
+      return ok && predictPids(from).size === 2 ? true : undefined;
+    };
+    await waitFor('both workers routing to ab:1', () => allRouted('ab:1', 1));
+    let from = logs.length;
+    const routed = await predictMany(60, 8);
+    expect(routed.filter((r) => r.status !== 200 || r.route !== 'ab:1' || r.version !== 1)).toEqual([]);
+    expect([...predictPids(from)].sort()).toEqual([...workers].sort());
+
+    expect((await post('/api/v1/admin/routing', { variants: [] }, admin)).status).toBe(200);
+    await waitFor('both workers back on the champion', () => allRouted('default', 2));
+    from = logs.length;
+    const cleared = await predictMany(60, 8);
+    expect(cleared.filter((r) => r.status !== 200 || r.route !== 'default' || r.version !== 2)).toEqual([]);
+    expect([...predictPids(from)].sort()).toEqual([...workers].sort());
   });
 
   it('replaces a worker killed with SIGKILL, logging it at ERROR, and keeps answering', async () => {

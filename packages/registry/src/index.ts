@@ -1,8 +1,8 @@
 /**
  * @aquaops/registry — experiment tracking and the model registry. Stores (memory, SQLite,
  * PostgreSQL) share one interface and are picked by URL with `openStore`; the services on top
- * record runs, register versions atomically with verified artifacts, and move aliases by
- * compare-and-swap with an audit trail.
+ * record runs, register versions atomically with verified artifacts, move aliases by
+ * compare-and-swap with an audit trail, and hold each model's A/B + shadow routing table.
  */
 export type { Json, JsonObject } from './json.js';
 export type {
@@ -33,6 +33,9 @@ export type {
   ModelVersion,
   NewModelVersion,
   RegisteredModel,
+  RoutingChange,
+  RoutingEvent,
+  RoutingRecord,
   VersionQuery,
   VersionStatus,
 } from './features/models/store.js';

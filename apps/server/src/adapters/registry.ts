@@ -5,11 +5,12 @@
  * compare-and-swap promotions with an audit actor and reason, predictions and feedback go to the
  * store's prediction log, and the operations views read its aggregates. Because every process
  * (server, CLI, trainer) shares the same store, an alias moved by `aquaops models promote` in
- * another process is seen by the next poll.
+ * another process is seen by the next poll. The A/B + shadow routing table is stored there too
+ * (one row per model, audited), which is how every process applies the same one.
  */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AquaopsError, isErrorCode, type ModelSignature } from '@aquaops/contracts';
+import { AquaopsError, isErrorCode, type ModelSignature, type Routing } from '@aquaops/contracts';
 import { defaultCatalog, loadModel } from '@aquaops/ml';
 import type {
   AliasEvent,
@@ -72,6 +73,11 @@ export class RegistryModelSource implements ModelSource {
 
   async resolveAlias(name: string, alias: string): Promise<number | undefined> {
     return (await this.store.getAlias(name, alias))?.version;
+  }
+
+  /** One primary-key read; the store validates the row, so a hand-edited bad one is a clear error. */
+  async getRouting(name: string): Promise<Routing | undefined> {
+    return (await this.store.getRouting(name))?.config;
   }
 
   async load(name: string, ref: string | number): Promise<LoadedModel> {
@@ -262,6 +268,21 @@ export class RegistryModelAdmin implements ModelAdmin {
       expectedVersion: current ?? null,
     });
     return { previous: current };
+  }
+
+  /** Last writer wins (each change is audited); every process converges on the stored table. */
+  async setRouting(
+    name: string,
+    config: Routing,
+    meta: { readonly reason: string; readonly actor: string },
+  ): Promise<void> {
+    await this.registry.store.setRouting({
+      model: name,
+      config,
+      actor: meta.actor,
+      reason: meta.reason,
+      at: new Date().toISOString(),
+    });
   }
 }
 

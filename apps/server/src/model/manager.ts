@@ -4,10 +4,13 @@
  * and a smoke prediction whose explanation adds up — and then swapped in with a single reference
  * assignment, so in-flight requests finish on the model they started with and a bad version is
  * refused while the old one keeps serving. It also owns A/B routing (weighted, sticky by a
- * hashed unit key) and the optional shadow version.
+ * hashed unit key) and the optional shadow version. The routing table lives in the registry so
+ * that every process serving from it applies the same one: it is read at start and on every
+ * poll tick, and a change — made through any process — is verified and swapped in the same way;
+ * a table naming a version that fails verification is refused and the previous one stays.
  */
 import { createHash } from 'node:crypto';
-import { AquaopsError, type ModelSignature, type Routing } from '@aquaops/contracts';
+import { AquaopsError, errorCodeOf, type ModelSignature, type Routing } from '@aquaops/contracts';
 import { stateChecksum } from './checksum.js';
 import type { LoadedModel, ModelSource, ServedMatrix, Unsubscribe } from './types.js';
 import { compileSampleValidator, type SampleValidator } from './validation.js';
@@ -19,10 +22,20 @@ export interface ServingModel {
   readonly loadedAt: string;
 }
 
+/**
+ * What the manager reports. Routing problems reuse `rejected` / `load-failed` (flagged with
+ * `routing`), so they count and alert like a failed model swap does.
+ */
 export type ManagerEvent =
   | { readonly type: 'swapped'; readonly from: number | undefined; readonly to: number; readonly alias?: string }
-  | { readonly type: 'rejected'; readonly version: number | string; readonly reason: string }
-  | { readonly type: 'load-failed'; readonly ref: string | number; readonly reason: string };
+  | {
+      readonly type: 'rejected';
+      readonly version: number | string;
+      readonly reason: string;
+      readonly routing?: true;
+    }
+  | { readonly type: 'load-failed'; readonly ref: string | number; readonly reason: string; readonly routing?: true }
+  | { readonly type: 'routing-swapped'; readonly from: Routing | undefined; readonly to: Routing | undefined };
 
 export interface ManagerOptions {
   readonly name: string;
@@ -37,6 +50,25 @@ interface RoutingState {
   readonly variants: readonly { readonly serving: ServingModel; readonly cumulative: number }[];
   readonly total: number;
   readonly shadow: ServingModel | undefined;
+}
+
+/** A routing table loaded and verified, or the version that could not be. */
+type PreparedRouting =
+  | { readonly ok: true; readonly state: RoutingState | undefined }
+  | { readonly ok: false; readonly version: number; readonly error: unknown };
+
+const NO_ROUTING: Routing = { variants: [] };
+
+/**
+ * Identity of what a routing table does: '' for one that routes nothing (no positive weight,
+ * no shadow) however it is spelled, so a cleared table and no table compare equal.
+ */
+export function routingKey(config: Routing | undefined): string {
+  if (config === undefined) return '';
+  const total = config.variants.reduce((s, v) => s + v.weight, 0);
+  const shadow = config.shadowVersion ?? null;
+  if (!(total > 0) && shadow === null) return '';
+  return JSON.stringify([config.variants.map((v) => [v.version, v.weight]), config.stickyKey ?? null, shadow]);
 }
 
 /** Column-major matrix from rows of feature values (`null` → NaN). */
@@ -130,11 +162,17 @@ export class ModelManager {
   private current: ServingModel | undefined;
   private routing: RoutingState | undefined;
   private unwatch: Unsubscribe | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
   /** Set when the last load failed for a transient reason (not a verification refusal). */
   private loadFailed = false;
   private lastErrorText: string | undefined;
-  /** Serialises loads so two alias changes never race each other. */
+  /** Key of the stored routing that failed verification: not retried until the stored one changes. */
+  private refusedRoutingKey: string | undefined;
+  /** The routing problem last reported, so polls that hit it again stay quiet. */
+  private routingErrorText: string | undefined;
+  private routingPollPending = false;
+  private stopped = false;
+  /** Serialises loads and routing changes so no two of them race each other. */
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -164,9 +202,14 @@ export class ModelManager {
     return this.options.ref;
   }
 
-  /** Loads the initial model (failure leaves the server unready, not crashed) and starts watching the alias. */
+  /**
+   * Loads the initial model and the stored routing (failures leave the server unready or without
+   * routing, not crashed), then starts watching the alias and polling the routing.
+   */
   async start(): Promise<void> {
+    this.stopped = false;
     await this.refresh();
+    await this.syncRouting();
     if (!/^[0-9]+$/.test(this.options.ref) && this.unwatch === undefined) {
       this.unwatch = this.source.watch(
         this.options.name,
@@ -176,25 +219,31 @@ export class ModelManager {
       );
     }
     // A failed load (registry or artifact store unreachable) is retried; a refused version is not,
-    // it waits for the alias to move.
-    this.retryTimer ??= setInterval(() => {
+    // it waits for the alias to move. The routing is re-read on the same tick.
+    this.pollTimer ??= setInterval(() => {
       if (this.loadFailed) void this.refresh();
+      this.pollRouting();
     }, this.options.pollIntervalMs);
-    this.retryTimer.unref();
+    this.pollTimer.unref();
   }
 
   stop(): void {
+    this.stopped = true;
     this.unwatch?.();
     this.unwatch = undefined;
-    if (this.retryTimer !== undefined) clearInterval(this.retryTimer);
-    this.retryTimer = undefined;
+    if (this.pollTimer !== undefined) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
   }
 
   /** Re-resolves the served reference and swaps if it now names a different, valid version. */
   refresh(): Promise<boolean> {
-    const run = this.chain.then(() => this.refreshNow());
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.serial(() => this.refreshNow());
   }
 
   private async refreshNow(): Promise<boolean> {
@@ -244,20 +293,113 @@ export class ModelManager {
     return this.prepare(await this.source.load(this.options.name, version));
   }
 
-  /** Replaces the routing table; every referenced version is loaded and verified first. */
-  async setRouting(config: Routing): Promise<void> {
+  /**
+   * Replaces the routing table: every referenced version is loaded and verified first (the first
+   * failure is thrown and nothing changes), then `persist` stores it — in the registry, for every
+   * other process — and only then is it swapped in here.
+   */
+  setRouting(config: Routing, persist?: (config: Routing) => Promise<void>): Promise<void> {
+    return this.serial(async () => {
+      const prepared = await this.prepareRouting(config);
+      if (!prepared.ok) throw prepared.error;
+      await persist?.(config);
+      this.applyRouting(prepared.state);
+    });
+  }
+
+  /** Reads the stored routing and swaps it in when it differs from the one in use. */
+  syncRouting(): Promise<void> {
+    return this.serial(() => this.syncRoutingNow());
+  }
+
+  /** One routing read per tick at most: a slow registry skips ticks instead of queueing reads. */
+  private pollRouting(): void {
+    if (this.routingPollPending) return;
+    this.routingPollPending = true;
+    void this.syncRouting()
+      .catch(() => undefined)
+      .finally(() => {
+        this.routingPollPending = false;
+      });
+  }
+
+  private async syncRoutingNow(): Promise<void> {
+    if (this.stopped) return;
+    const { name } = this.options;
+    let stored: Routing | undefined;
+    try {
+      stored = await this.source.getRouting(name);
+    } catch (err) {
+      const reason = `routing of model ${name} not read, the current one stays: ${(err as Error).message}`;
+      // A malformed stored table is refused like a bad version; an unreachable registry is retried.
+      this.reportRouting(
+        errorCodeOf(err) === 'AQUAOPS_E_REGISTRY_INVALID'
+          ? { type: 'rejected', version: 'routing', reason, routing: true }
+          : { type: 'load-failed', ref: 'routing', reason, routing: true },
+      );
+      return;
+    }
+    const key = routingKey(stored);
+    if (key === routingKey(this.routing?.config)) {
+      this.refusedRoutingKey = undefined;
+      this.routingErrorText = undefined;
+      return;
+    }
+    if (key === this.refusedRoutingKey) return;
+    const prepared = await this.prepareRouting(stored ?? NO_ROUTING);
+    if (this.stopped) return;
+    if (prepared.ok) {
+      this.applyRouting(prepared.state);
+      return;
+    }
+    const reason = `routing of model ${name} not applied, the current one stays: ${(prepared.error as Error).message}`;
+    if (errorCodeOf(prepared.error) === 'AQUAOPS_E_MODEL_REJECTED') {
+      this.refusedRoutingKey = key;
+      this.reportRouting({ type: 'rejected', version: prepared.version, reason, routing: true });
+    } else {
+      // e.g. artifacts unreadable for now: retried on the next tick
+      this.reportRouting({ type: 'load-failed', ref: prepared.version, reason, routing: true });
+    }
+  }
+
+  private reportRouting(e: ManagerEvent & { readonly reason: string }): void {
+    if (e.reason === this.routingErrorText) return;
+    this.routingErrorText = e.reason;
+    this.options.onEvent?.(e);
+  }
+
+  private async prepareRouting(config: Routing): Promise<PreparedRouting> {
     const variants: { serving: ServingModel; cumulative: number }[] = [];
     let total = 0;
-    for (const v of config.variants) {
-      const serving = await this.check(v.version);
-      total += v.weight;
-      variants.push({ serving, cumulative: total });
+    let shadow: ServingModel | undefined;
+    const versions = config.variants.map((v) => v.version);
+    if (config.shadowVersion !== undefined && config.shadowVersion !== null) versions.push(config.shadowVersion);
+    let i = 0;
+    try {
+      for (; i < config.variants.length; i++) {
+        const v = config.variants[i]!;
+        const serving = await this.check(v.version);
+        total += v.weight;
+        variants.push({ serving, cumulative: total });
+      }
+      if (config.shadowVersion !== undefined && config.shadowVersion !== null) {
+        shadow = await this.check(config.shadowVersion);
+      }
+    } catch (error) {
+      return { ok: false, version: versions[i]!, error };
     }
-    const shadow =
-      config.shadowVersion === undefined || config.shadowVersion === null
-        ? undefined
-        : await this.check(config.shadowVersion);
-    this.routing = total > 0 || shadow !== undefined ? { config, variants, total, shadow } : undefined;
+    return { ok: true, state: total > 0 || shadow !== undefined ? { config, variants, total, shadow } : undefined };
+  }
+
+  /** The atomic swap of the routing table: a request holds the state it read. */
+  private applyRouting(state: RoutingState | undefined): void {
+    const before = this.routing?.config;
+    this.routing = state;
+    this.refusedRoutingKey = undefined;
+    this.routingErrorText = undefined;
+    if (routingKey(before) !== routingKey(state?.config)) {
+      this.options.onEvent?.({ type: 'routing-swapped', from: before, to: state?.config });
+    }
   }
 
   /** Model for one sample: an A/B variant when routing is set, else the served one. */

@@ -1,9 +1,9 @@
 /**
- * In-memory implementations of the server's boundary interfaces: a model source with versions and
- * aliases (also the admin), a prediction sink and a feedback store. They back tests and a
- * registry-less demo; the lead wires the real registry-backed ones in `main.ts` later.
+ * In-memory implementations of the server's boundary interfaces: a model source with versions,
+ * aliases and routing (also the admin), a prediction sink and a feedback store. They back tests
+ * and a registry-less demo; one source shared by several apps stands in for a shared registry.
  */
-import { AquaopsError, type ModelSignature } from '@aquaops/contracts';
+import { AquaopsError, type ModelSignature, type Routing } from '@aquaops/contracts';
 import { stateChecksum } from './checksum.js';
 import type {
   FeedbackResult,
@@ -40,6 +40,8 @@ export class InMemoryModelSource implements ModelSource, ModelAdmin {
   private readonly versions = new Map<string, StoredVersion[]>();
   private readonly aliases = new Map<string, Map<string, number>>();
   readonly aliasHistory: { name: string; alias: string; version: number; reason: string; actor: string }[] = [];
+  private readonly routing = new Map<string, Routing>();
+  readonly routingHistory: { name: string; config: Routing; reason: string; actor: string }[] = [];
 
   addVersion(input: AddVersionInput): number {
     const list = this.versions.get(input.name) ?? [];
@@ -76,6 +78,22 @@ export class InMemoryModelSource implements ModelSource, ModelAdmin {
     this.aliases.set(name, map);
     this.aliasHistory.push({ name, alias, version, ...meta });
     return { previous };
+  }
+
+  async setRouting(
+    name: string,
+    config: Routing,
+    meta: { readonly reason: string; readonly actor: string },
+  ): Promise<void> {
+    for (const v of config.variants) this.stored(name, v.version);
+    if (config.shadowVersion !== undefined && config.shadowVersion !== null) this.stored(name, config.shadowVersion);
+    this.routing.set(name, structuredClone(config));
+    this.routingHistory.push({ name, config: structuredClone(config), ...meta });
+  }
+
+  async getRouting(name: string): Promise<Routing | undefined> {
+    const r = this.routing.get(name);
+    return r === undefined ? undefined : structuredClone(r);
   }
 
   async resolveAlias(name: string, alias: string): Promise<number | undefined> {

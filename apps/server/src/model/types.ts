@@ -5,7 +5,7 @@
  * `ServedClassifier` is the structural subset of `Classifier` (@aquaops/ml) the server calls, so
  * any engine model satisfies it without the server depending on the engine's internals.
  */
-import type { ModelSignature } from '@aquaops/contracts';
+import type { ModelSignature, Routing } from '@aquaops/contracts';
 
 /** Column-major float64 matrix, `NaN` = missing (the engine's `Matrix` layout). */
 export interface ServedMatrix {
@@ -69,6 +69,11 @@ export interface ModelSource {
   watch(name: string, alias: string, onChange: (version: number | undefined) => void, intervalMs: number): Unsubscribe;
   list(name?: string): Promise<readonly ModelVersionInfo[]>;
   describe(name: string, version: number): Promise<ModelVersionInfo | undefined>;
+  /**
+   * The A/B + shadow routing stored for the model (undefined = never set), shared by every
+   * process serving from the same registry. Throws when the stored one is malformed.
+   */
+  getRouting(name: string): Promise<Routing | undefined>;
 }
 
 /** Registry write operations the admin API performs. */
@@ -79,6 +84,8 @@ export interface ModelAdmin {
     version: number,
     meta: { readonly reason: string; readonly actor: string },
   ): Promise<{ readonly previous: number | undefined }>;
+  /** Stores the model's routing (every process picks it up); referenced versions must exist. */
+  setRouting(name: string, config: Routing, meta: { readonly reason: string; readonly actor: string }): Promise<void>;
 }
 
 export interface PredictionRecord {

@@ -5,7 +5,7 @@
  */
 import { AquaopsError } from '@aquaops/contracts';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { NewModelVersion } from '../features/models/store.js';
+import type { NewModelVersion, RoutingChange } from '../features/models/store.js';
 import type { PredictionRecord } from '../features/predictions/store.js';
 import type { NewRun, TrialRecord } from '../features/runs/store.js';
 import type { RegistryStore } from './store.js';
@@ -17,6 +17,11 @@ export interface StoreFactory {
   connect(store: RegistryStore): Promise<RegistryStore>;
   /** Called once after all tests (drop schemas, remove files). */
   cleanup?(): Promise<void>;
+  /**
+   * Overwrites the stored routing text of `model` behind the store's back, as a hand edit of the
+   * database would (SQL stores only; the memory store cannot hold a malformed row).
+   */
+  writeRawRouting?(store: RegistryStore, model: string, text: string): Promise<void>;
 }
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -355,6 +360,154 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
       }
       expect((await s.aliasHistory('water', 'champion')).length).toBe(6);
     });
+
+    const routingChange = (over: Partial<RoutingChange> = {}): RoutingChange => ({
+      model: 'water',
+      config: { variants: [] },
+      actor: 'ana',
+      reason: 'test',
+      at: iso(10),
+      ...over,
+    });
+
+    it('stores routing per model, replaces and clears it, with an audit trail', async () => {
+      const s = await fresh();
+      for (let i = 0; i < 3; i++) await s.createVersion(newVersion('water'));
+      await s.createVersion(newVersion('lake'));
+      expect(await s.getRouting('water')).toBeUndefined();
+      const ab = {
+        variants: [
+          { version: 1, weight: 3 },
+          { version: 2, weight: 1.5 },
+        ],
+        stickyKey: 'siteId',
+        shadowVersion: 3,
+      };
+      const e1 = await s.setRouting(routingChange({ config: ab, reason: 'start the A/B test' }));
+      expect(e1).toMatchObject({ model: 'water', from: null, to: ab, actor: 'ana', reason: 'start the A/B test' });
+      expect(await s.getRouting('water')).toEqual({
+        model: 'water',
+        config: ab,
+        updatedAt: iso(10),
+        actor: 'ana',
+        reason: 'start the A/B test',
+      });
+      // per model: the other model is untouched, and gets its own table
+      expect(await s.getRouting('lake')).toBeUndefined();
+      const shadowOnly = { variants: [], shadowVersion: 1 };
+      await s.setRouting(routingChange({ model: 'lake', config: shadowOnly }));
+      expect((await s.getRouting('lake'))?.config).toEqual(shadowOnly);
+      // a null shadow and a missing sticky key round-trip as sent
+      const next = { variants: [{ version: 2, weight: 1 }], shadowVersion: null };
+      const e2 = await s.setRouting(routingChange({ config: next, actor: 'bo', at: iso(20) }));
+      expect(e2.id).toBeGreaterThan(e1.id);
+      expect(e2).toMatchObject({ from: ab, to: next, actor: 'bo', at: iso(20) });
+      expect(await s.getRouting('water')).toMatchObject({ config: next, actor: 'bo', updatedAt: iso(20) });
+      // clearing is a stored change too, so every reader sees it
+      await s.setRouting(routingChange({ config: { variants: [] }, reason: 'stop', at: iso(30) }));
+      const t = await second(s);
+      expect(await t.getRouting('water')).toEqual({
+        model: 'water',
+        config: { variants: [] },
+        updatedAt: iso(30),
+        actor: 'ana',
+        reason: 'stop',
+      });
+      const h = await t.routingHistory('water');
+      expect(h.map((e) => [e.from, e.to, e.reason])).toEqual([
+        [null, ab, 'start the A/B test'],
+        [ab, next, 'test'],
+        [next, { variants: [] }, 'stop'],
+      ]);
+      expect((await t.routingHistory('lake')).map((e) => e.to)).toEqual([shadowOnly]);
+      expect(await t.routingHistory('none')).toEqual([]);
+    });
+
+    it('refuses malformed routing and unknown models or versions, changing nothing', async () => {
+      const s = await fresh();
+      await s.createVersion(newVersion('water'));
+      await s.createVersion(newVersion('water'));
+      const good = { variants: [{ version: 1, weight: 1 }] };
+      await s.setRouting(routingChange({ config: good }));
+      const bad = (config: unknown) => s.setRouting(routingChange({ config: config as RoutingChange['config'] }));
+      expect(await codeOf(bad({ variants: [{ version: 3, weight: 1 }] }))).toBe('AQUAOPS_E_NOT_FOUND');
+      expect(await codeOf(bad({ variants: [], shadowVersion: 9 }))).toBe('AQUAOPS_E_NOT_FOUND');
+      expect(await codeOf(s.setRouting(routingChange({ model: 'lake' })))).toBe('AQUAOPS_E_NOT_FOUND');
+      const malformed: unknown[] = [
+        null,
+        { variants: 'all' },
+        { variants: [{ version: 1, weight: -1 }] },
+        { variants: [{ version: 1, weight: 1001 }] },
+        { variants: [{ version: 1, weight: Number.NaN }] },
+        { variants: [{ version: 0, weight: 1 }] },
+        { variants: [{ version: 1.5, weight: 1 }] },
+        { variants: [{ version: 1, weight: 1, extra: true }] },
+        { variants: Array.from({ length: 9 }, () => ({ version: 1, weight: 1 })) },
+        { variants: [], stickyKey: '' },
+        { variants: [], stickyKey: 'k'.repeat(65) },
+        { variants: [], shadowVersion: 1.5 },
+        { variants: [], shadow: 2 },
+      ];
+      for (const m of malformed) expect(await codeOf(bad(m)), JSON.stringify(m)).toBe('AQUAOPS_E_REGISTRY_INVALID');
+      expect(await codeOf(s.setRouting(routingChange({ model: 'bad name!' })))).toBe('AQUAOPS_E_REGISTRY_INVALID');
+      expect(await codeOf(s.setRouting(routingChange({ at: 'yesterday' })))).toBe('AQUAOPS_E_REGISTRY_INVALID');
+      expect(await codeOf(s.setRouting(routingChange({ actor: '' })))).toBe('AQUAOPS_E_REGISTRY_INVALID');
+      expect((await s.getRouting('water'))?.config).toEqual(good);
+      expect(await s.routingHistory('water')).toHaveLength(1);
+      expect(await s.getRouting('lake')).toBeUndefined();
+    });
+
+    it('concurrent routing changes on two connections all land, each event following the previous one', async () => {
+      const s = await fresh();
+      const t = await second(s);
+      for (let i = 0; i < 4; i++) await s.createVersion(newVersion('water'));
+      const configs = Array.from({ length: 12 }, (_, i) => ({
+        variants: [
+          { version: (i % 4) + 1, weight: i + 1 },
+          { version: ((i + 1) % 4) + 1, weight: 1 },
+        ],
+      }));
+      await Promise.all(
+        configs.map((config, i) => (i % 2 === 0 ? s : t).setRouting(routingChange({ config, reason: `r${i}` }))),
+      );
+      const h = await s.routingHistory('water');
+      expect(h.map((e) => e.reason).sort()).toEqual(configs.map((_, i) => `r${i}`).sort());
+      expect(h[0]!.from).toBeNull();
+      for (let i = 1; i < h.length; i++) expect(h[i]!.from, `event ${i}`).toEqual(h[i - 1]!.to);
+      expect((await t.getRouting('water'))?.config).toEqual(h[h.length - 1]!.to);
+    });
+
+    const writeRaw = factory.writeRawRouting;
+    if (writeRaw !== undefined) {
+      it('a hand-edited routing row is a clear error on read, and setting routing again repairs it', async () => {
+        const s = await fresh();
+        await s.createVersion(newVersion('water'));
+        const good = { variants: [{ version: 1, weight: 1 }] };
+        await s.setRouting(routingChange({ config: good }));
+        for (const [text, why] of [
+          ['{"variants":[{"version":1,"weight":-5}]}', /variants\[0\]\.weight: invalid weight/],
+          ['{"variants":[{"version":1,"weight":1}],"shadow":2}', /config\.shadow: unknown field/],
+          ['not json', /not JSON/],
+          ['[]', /not an object/],
+        ] as const) {
+          await writeRaw(s, 'water', text);
+          let err: unknown;
+          try {
+            await s.getRouting('water');
+          } catch (e) {
+            err = e;
+          }
+          expect(err, text).toBeInstanceOf(AquaopsError);
+          expect((err as AquaopsError).code).toBe('AQUAOPS_E_REGISTRY_INVALID');
+          expect((err as AquaopsError).message).toMatch(/the routing stored for model water in .* is malformed/);
+          expect((err as AquaopsError).message).toMatch(why);
+        }
+        const e = await s.setRouting(routingChange({ config: good, reason: 'repair', at: iso(50) }));
+        expect(e.from).toBeNull();
+        expect((await s.getRouting('water'))?.config).toEqual(good);
+        expect((await s.routingHistory('water')).map((x) => x.reason)).toEqual(['test', 'repair']);
+      });
+    }
 
     it('logs predictions and feedback; counts and realised accuracy', async () => {
       const s = await fresh();

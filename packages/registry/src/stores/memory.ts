@@ -10,6 +10,9 @@ import type {
   ModelVersion,
   NewModelVersion,
   RegisteredModel,
+  RoutingChange,
+  RoutingEvent,
+  RoutingRecord,
   VersionQuery,
   VersionStatus,
 } from '../features/models/store.js';
@@ -33,10 +36,12 @@ import {
   checkNewRun,
   checkNewVersion,
   checkPrediction,
+  checkRoutingChange,
   checkRunUpdate,
   checkTagKeys,
   checkTrials,
   notFound,
+  routingVersions,
 } from './store.js';
 import { AquaopsError } from '@aquaops/contracts';
 
@@ -50,6 +55,8 @@ export class MemoryStore implements RegistryStore {
   readonly #versions = new Map<string, ModelVersion>();
   readonly #aliases = new Map<string, AliasRecord>();
   readonly #events: AliasEvent[] = [];
+  readonly #routing = new Map<string, RoutingRecord>();
+  readonly #routingEvents: RoutingEvent[] = [];
   readonly #predictions = new Map<string, PredictionRecord>();
   readonly #feedback = new Map<string, Feedback>();
   #closed = false;
@@ -249,6 +256,38 @@ export class MemoryStore implements RegistryStore {
   async aliasHistory(model: string, alias?: string): Promise<AliasEvent[]> {
     this.#open();
     return this.#events.filter((e) => e.model === model && (alias === undefined || e.alias === alias)).map(clone);
+  }
+
+  async getRouting(model: string): Promise<RoutingRecord | undefined> {
+    this.#open();
+    const r = this.#routing.get(model);
+    return r === undefined ? undefined : clone(r);
+  }
+
+  async setRouting(change: RoutingChange): Promise<RoutingEvent> {
+    this.#open();
+    const config = checkRoutingChange(change);
+    const { model } = change;
+    if (!this.#models.has(model)) throw notFound(`model ${model}`, 'set routing only for a registered model');
+    for (const v of routingVersions(config)) this.#mustVersion(model, v);
+    const from = this.#routing.get(model)?.config ?? null;
+    this.#routing.set(model, { model, config, updatedAt: change.at, actor: change.actor, reason: change.reason });
+    const ev: RoutingEvent = {
+      id: this.#routingEvents.length + 1,
+      model,
+      from: from === null ? null : clone(from),
+      to: clone(config),
+      actor: change.actor,
+      reason: change.reason,
+      at: change.at,
+    };
+    this.#routingEvents.push(ev);
+    return clone(ev);
+  }
+
+  async routingHistory(model: string): Promise<RoutingEvent[]> {
+    this.#open();
+    return this.#routingEvents.filter((e) => e.model === model).map(clone);
   }
 
   async referencedArtifacts(): Promise<Set<string>> {

@@ -70,6 +70,21 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'runs.summary: the selection rule and outcome of a training run',
     statements: () => ["ALTER TABLE runs ADD COLUMN summary TEXT NOT NULL DEFAULT '{}'"],
   },
+  {
+    version: 3,
+    name: 'routing: A/B + shadow routing per model, with its audit trail',
+    // IF NOT EXISTS on top of the version bookkeeping: a half-applied run by hand cannot wedge it
+    statements: (d) => [
+      `CREATE TABLE IF NOT EXISTS routing (
+        model TEXT PRIMARY KEY REFERENCES models (name), config TEXT NOT NULL, updated_at TEXT NOT NULL,
+        actor TEXT NOT NULL, reason TEXT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS routing_events (
+        id ${d === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY'},
+        model TEXT NOT NULL, from_config TEXT, to_config TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL,
+        at TEXT NOT NULL)`,
+      'CREATE INDEX IF NOT EXISTS routing_events_model ON routing_events (model, id)',
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);

@@ -60,6 +60,16 @@ describe.skipIf(!up)('postgres store', () => {
     },
     connect: async (s: RegistryStore) => openStore(urls.get(s)!),
     cleanup: dropSchemas,
+    writeRawRouting: async (s, model, text) => {
+      const schema = new URL(urls.get(s)!).searchParams.get('schema');
+      const c = new pg.Client({ connectionString: BASE });
+      await c.connect();
+      try {
+        await c.query(`UPDATE ${schema}.routing SET config = $1 WHERE model = $2`, [text, model]);
+      } finally {
+        await c.end();
+      }
+    },
   });
 
   it('migrations are idempotent and concurrent opens apply them once; a newer schema is refused', async () => {

@@ -98,6 +98,25 @@ export interface AliasEventsTable {
   at: string;
 }
 
+export interface RoutingTable {
+  model: string;
+  /** JSON of a contracts `Routing`. */
+  config: string;
+  updated_at: string;
+  actor: string;
+  reason: string;
+}
+
+export interface RoutingEventsTable {
+  id: Generated<Big>;
+  model: string;
+  from_config: string | null;
+  to_config: string;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
 export interface PredictionsTable {
   id: string;
   ts: string;
@@ -130,6 +149,8 @@ export interface RegistryDb {
   version_artifacts: VersionArtifactsTable;
   aliases: AliasesTable;
   alias_events: AliasEventsTable;
+  routing: RoutingTable;
+  routing_events: RoutingEventsTable;
   predictions: PredictionsTable;
   feedback: FeedbackTable;
 }

@@ -3,9 +3,10 @@
  * used (upsert, RETURNING, TEXT JSON); every write runs in one transaction, alias moves are
  * compare-and-swap UPDATE/INSERT/DELETE statements whose affected-row count decides the winner,
  * and version numbers come from an atomic counter on the model row, so racing writers on one
- * or many connections get distinct versions and exactly one alias move wins.
+ * or many connections get distinct versions and exactly one alias move wins. Routing changes
+ * take the same model-row lock, so their audit events chain one after the other.
  */
-import { AquaopsError } from '@aquaops/contracts';
+import { AquaopsError, type Routing } from '@aquaops/contracts';
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { fromJsonText, toJsonText } from '../json.js';
@@ -17,6 +18,9 @@ import type {
   ModelVersion,
   NewModelVersion,
   RegisteredModel,
+  RoutingChange,
+  RoutingEvent,
+  RoutingRecord,
   VersionQuery,
   VersionStatus,
 } from '../features/models/store.js';
@@ -52,10 +56,14 @@ import {
   checkNewRun,
   checkNewVersion,
   checkPrediction,
+  checkRouting,
+  checkRoutingChange,
   checkRunUpdate,
   checkTagKeys,
   checkTrials,
   notFound,
+  parseStoredRouting,
+  routingVersions,
 } from './store.js';
 
 type Db = Kysely<RegistryDb> | Transaction<RegistryDb>;
@@ -584,6 +592,97 @@ export class SqlStore implements RegistryStore {
         actor: e.actor,
         reason: e.reason,
         metrics: fromJsonText(e.metrics),
+        at: e.at,
+      }));
+    });
+  }
+
+  async getRouting(model: string): Promise<RoutingRecord | undefined> {
+    return this.#read(async (db) => {
+      const r = await db.selectFrom('routing').selectAll().where('model', '=', model).executeTakeFirst();
+      if (r === undefined) return undefined;
+      return {
+        model: r.model,
+        config: parseStoredRouting(r.config, model, this.description),
+        updatedAt: r.updated_at,
+        actor: r.actor,
+        reason: r.reason,
+      };
+    });
+  }
+
+  async setRouting(change: RoutingChange): Promise<RoutingEvent> {
+    const config = checkRoutingChange(change);
+    const text = toJsonText(config, 'config');
+    const { model, actor, reason, at } = change;
+    return this.#tx(async (trx) => {
+      // touching the model row first proves it exists and, on PostgreSQL, row-locks it, so
+      // concurrent changes read each other's result as their `from` (SQLite: BEGIN IMMEDIATE)
+      const touched = await trx
+        .updateTable('models')
+        .set((eb) => ({ description: eb.ref('description') }))
+        .where('name', '=', model)
+        .executeTakeFirst();
+      if (Number(touched.numUpdatedRows) === 0)
+        throw notFound(`model ${model}`, 'set routing only for a registered model');
+      const wanted = routingVersions(config);
+      if (wanted.length > 0) {
+        const found = new Set(
+          (
+            await trx
+              .selectFrom('model_versions')
+              .select('version')
+              .where('model', '=', model)
+              .where('version', 'in', wanted)
+              .execute()
+          ).map((r) => r.version),
+        );
+        const missing = wanted.find((v) => !found.has(v));
+        if (missing !== undefined) {
+          throw notFound(`model version ${model}@${missing}`, `list versions with \`aquaops models show ${model}\``);
+        }
+      }
+      const prev = await trx.selectFrom('routing').select('config').where('model', '=', model).executeTakeFirst();
+      // a malformed previous row (edited by hand) must not block the change that replaces it
+      let from: Routing | null = null;
+      if (prev !== undefined) {
+        try {
+          from = checkRouting(JSON.parse(prev.config) as unknown, 'config');
+        } catch {
+          from = null;
+        }
+      }
+      await trx
+        .insertInto('routing')
+        .values({ model, config: text, updated_at: at, actor, reason })
+        .onConflict((oc) => oc.column('model').doUpdateSet({ config: text, updated_at: at, actor, reason }))
+        .execute();
+      const ev = await trx
+        .insertInto('routing_events')
+        .values({
+          model,
+          from_config: from === null ? null : toJsonText(from, 'from'),
+          to_config: text,
+          actor,
+          reason,
+          at,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return { id: num(ev.id), model, from, to: config, actor, reason, at };
+    });
+  }
+
+  async routingHistory(model: string): Promise<RoutingEvent[]> {
+    return this.#read(async (db) => {
+      const rows = await db.selectFrom('routing_events').selectAll().where('model', '=', model).orderBy('id').execute();
+      return rows.map((e) => ({
+        id: num(e.id),
+        model: e.model,
+        from: e.from_config === null ? null : parseStoredRouting(e.from_config, model, this.description),
+        to: parseStoredRouting(e.to_config, model, this.description),
+        actor: e.actor,
+        reason: e.reason,
         at: e.at,
       }));
     });

@@ -3,8 +3,8 @@
  * all of them apply at their boundary so that they accept and reject exactly the same inputs —
  * which is what lets one conformance suite test all three.
  */
-import { AquaopsError } from '@aquaops/contracts';
-import type { AliasMove, ModelStore, NewModelVersion } from '../features/models/store.js';
+import { AquaopsError, type Routing } from '@aquaops/contracts';
+import type { AliasMove, ModelStore, NewModelVersion, RoutingChange } from '../features/models/store.js';
 import type { Feedback, PredictionRecord, PredictionStore } from '../features/predictions/store.js';
 import { ROUTES } from '../features/predictions/store.js';
 import type { NewRun, RunStore, RunUpdate, TrialRecord } from '../features/runs/store.js';
@@ -157,6 +157,107 @@ export function checkAliasMove(m: AliasMove): void {
   checkIso(m.at, 'at');
   if (m.version === null && m.expected === null) {
     throw invalid('version', 'nothing to move', 'a target version or an expected current version', null);
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkKeys(o: Record<string, unknown>, allowed: readonly string[], path: string): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw invalid(`${path}.${k}`, 'unknown field', allowed.join(', '), k);
+  }
+}
+
+/** Maximum A/B variants, as in contracts' `RoutingSchema`. */
+const MAX_VARIANTS = 8;
+
+/**
+ * Checks a routing table against contracts' `RoutingSchema` (the registry does not compile
+ * wire schemas) and returns a clean copy holding only its fields.
+ */
+export function checkRouting(config: unknown, path = 'routing'): Routing {
+  if (!isPlainObject(config)) throw invalid(path, 'not an object', '{variants, stickyKey?, shadowVersion?}', config);
+  checkKeys(config, ['variants', 'stickyKey', 'shadowVersion'], path);
+  const { variants, stickyKey, shadowVersion } = config;
+  if (!Array.isArray(variants)) {
+    throw invalid(`${path}.variants`, 'not an array', 'an array of {version, weight}', variants);
+  }
+  if (variants.length > MAX_VARIANTS) {
+    throw invalid(`${path}.variants`, 'too many variants', `at most ${MAX_VARIANTS}`, variants.length);
+  }
+  const clean = variants.map((v: unknown, i) => {
+    const at = `${path}.variants[${i}]`;
+    if (!isPlainObject(v)) throw invalid(at, 'not an object', '{version, weight}', v);
+    checkKeys(v, ['version', 'weight'], at);
+    const version = checkVersionNumber(v.version, `${at}.version`);
+    const w = v.weight;
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 1000) {
+      throw invalid(`${at}.weight`, 'invalid weight', 'a number from 0 to 1000', w);
+    }
+    return { version, weight: w };
+  });
+  if (stickyKey !== undefined && (typeof stickyKey !== 'string' || stickyKey.length < 1 || stickyKey.length > 64)) {
+    throw invalid(`${path}.stickyKey`, 'invalid sticky key', 'a field name of 1 to 64 characters', stickyKey);
+  }
+  if (shadowVersion !== undefined && shadowVersion !== null) checkVersionNumber(shadowVersion, `${path}.shadowVersion`);
+  return {
+    variants: clean,
+    ...(stickyKey === undefined ? {} : { stickyKey: stickyKey as string }),
+    ...(shadowVersion === undefined ? {} : { shadowVersion: shadowVersion as number | null }),
+  };
+}
+
+/** Validates a routing change; returns the clean table to store. */
+export function checkRoutingChange(c: RoutingChange): Routing {
+  checkModelName(c.model);
+  const config = checkRouting(c.config, 'config');
+  if (typeof c.actor !== 'string' || c.actor === '')
+    throw invalid('actor', 'empty', 'who changes the routing', c.actor);
+  if (typeof c.reason !== 'string') throw invalid('reason', 'not a string', 'a reason', c.reason);
+  checkIso(c.at, 'at');
+  return config;
+}
+
+/** Versions a routing table references (variants and shadow), ascending, each once. */
+export function routingVersions(config: Routing): number[] {
+  const vs = new Set(config.variants.map((v) => v.version));
+  if (config.shadowVersion !== undefined && config.shadowVersion !== null) vs.add(config.shadowVersion);
+  return [...vs].sort((a, b) => a - b);
+}
+
+/**
+ * Reads a routing table from its stored JSON text. The row may have been edited by hand, so
+ * anything but a valid table is one clear error naming the model and the store, never a crash
+ * further down in whoever applies it.
+ */
+export function parseStoredRouting(text: string, model: string, where: string): Routing {
+  const malformed = (why: string, cause: unknown): AquaopsError =>
+    new AquaopsError(
+      'AQUAOPS_E_REGISTRY_INVALID',
+      `the routing stored for model ${model} in ${where} is malformed: ${why}`,
+      {
+        hint: 'set the routing again through the admin API (it replaces the stored row), or correct the row in table `routing`',
+        details: [
+          {
+            path: `routing[${model}].config`,
+            expected: 'a routing table {variants, stickyKey?, shadowVersion?}',
+            found: text.slice(0, 200),
+          },
+        ],
+        cause,
+      },
+    );
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw malformed(`not JSON (${(err as Error).message})`, err);
+  }
+  try {
+    return checkRouting(value, 'config');
+  } catch (err) {
+    throw malformed((err as Error).message, err);
   }
 }
 

@@ -1,4 +1,4 @@
-/** Admin routes (Bearer API key): alias promotion/rollback and A/B routing. */
+/** Admin routes (Bearer API key): alias promotion/rollback, and A/B routing (stored in the registry). */
 import {
   type AliasRequest,
   AliasParamsSchema,
@@ -30,18 +30,33 @@ export function adminRoutes(app: FastifyInstance, service: AdminService, hashes:
     },
     async (request) => service.setAlias(request.params.name, request.params.alias, request.body, `api:${request.ip}`),
   );
+  app.get(
+    '/api/v1/admin/routing',
+    {
+      onRequest: auth,
+      schema: {
+        summary: 'The A/B weights, sticky key field and shadow version stored in the registry',
+        tags: ['admin'],
+        security: [{ bearer: [] }],
+        response: { 200: RoutingSchema, ...errors },
+      },
+    },
+    async () => service.getRouting(),
+  );
   app.put<{ Body: Routing }>(
     '/api/v1/admin/routing',
     {
       onRequest: auth,
       schema: {
-        summary: 'Set A/B weights, the sticky key field and the shadow version',
+        summary:
+          'Set A/B weights, the sticky key field and the shadow version; stored in the registry, every server process applies it within its poll interval',
         tags: ['admin'],
         security: [{ bearer: [] }],
         body: RoutingSchema,
         response: { 200: RoutingSchema, ...errors },
       },
     },
-    async (request) => service.setRouting(request.body),
+    async (request) =>
+      service.setRouting(request.body, `api:${request.ip}`, `PUT /api/v1/admin/routing (request ${request.id})`),
   );
 }

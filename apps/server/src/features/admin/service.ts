@@ -1,7 +1,9 @@
 /**
  * Admin operations: moving an alias (promotion or rollback) and setting A/B routing. A version
- * of the served model is verified before any alias may point at it, so a bad version is refused
- * up front rather than discovered by the alias watcher.
+ * of the served model is verified before any alias or routing may point at it, so a bad version
+ * is refused up front rather than discovered by the watchers. Routing is stored in the registry
+ * like aliases are, so every process serving from it applies the table within one poll interval;
+ * the process that took the request applies it at once.
  */
 import { AquaopsError, type AliasRequest, type Routing } from '@aquaops/contracts';
 import type { ModelManager } from '../../model/manager.js';
@@ -39,7 +41,30 @@ export class AdminService {
     };
   }
 
-  async setRouting(config: Routing): Promise<Routing> {
+  /** The routing stored for the served model (what every process applies); none = no variants. */
+  async getRouting(): Promise<Routing> {
+    try {
+      return (await this.source.getRouting(this.manager.name)) ?? { variants: [] };
+    } catch (err) {
+      // a malformed stored row is the server's problem, not the caller's: not a 400
+      if (err instanceof AquaopsError && err.code === 'AQUAOPS_E_REGISTRY_INVALID') {
+        throw new AquaopsError('AQUAOPS_E_INTERNAL', err.message, {
+          hint: 'Set the routing again with PUT /api/v1/admin/routing; it replaces the stored one.',
+          details: err.details,
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  async setRouting(config: Routing, actor: string, reason: string): Promise<Routing> {
+    const admin = this.admin;
+    if (admin === undefined) {
+      throw new AquaopsError('AQUAOPS_E_FORBIDDEN', 'this server has no registry write access', {
+        hint: 'Routing is stored in the registry for every server process; start the server with a ModelAdmin.',
+      });
+    }
     const sig = this.manager.serving?.model.signature;
     if (sig === undefined) {
       throw new AquaopsError('AQUAOPS_E_MODEL_NOT_READY', 'no model is serving; routing needs one', {
@@ -62,7 +87,8 @@ export class AdminService {
         details: [{ path: '/variants', expected: 'a positive total weight', found: '0' }],
       });
     }
-    await this.manager.setRouting(config);
+    const name = this.manager.name;
+    await this.manager.setRouting(config, (c) => admin.setRouting(name, c, { reason, actor }));
     return config;
   }
 }

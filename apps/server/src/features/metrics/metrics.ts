@@ -72,7 +72,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     }),
     modelSwaps: new Counter({
       name: 'aquaops_model_swaps_total',
-      help: 'Model swap attempts, by result (swapped, rejected, load-failed).',
+      help: 'Model and routing swap attempts, by result (swapped, routing-swapped, rejected, load-failed).',
       labelNames: ['result'],
       registers,
     }),

@@ -1,10 +1,13 @@
 /**
- * Registered models, their integer versions, and aliases, plus the store interface for them.
- * A version links back to its run (version → run → data version), carries the metrics that
- * justify it (including the held-out test metric used for promotion) and references its
- * artifacts by sha256. Aliases (`champion`, `challenger`, …) only move by compare-and-swap and
- * every move leaves an audit event, which is what rollback reads.
+ * Registered models, their integer versions, aliases and A/B + shadow routing, plus the store
+ * interface for them. A version links back to its run (version → run → data version), carries
+ * the metrics that justify it (including the held-out test metric used for promotion) and
+ * references its artifacts by sha256. Aliases (`champion`, `challenger`, …) only move by
+ * compare-and-swap and every move leaves an audit event, which is what rollback reads. The
+ * routing table lives here too, so every serving process reads the same one; each change of it
+ * leaves an audit event of its own.
  */
+import type { Routing } from '@aquaops/contracts';
 import type { Json } from '../../json.js';
 import type { MetricMap } from '../runs/store.js';
 
@@ -110,6 +113,36 @@ export interface AliasMove {
   readonly at: string;
 }
 
+/** The A/B variants, sticky key and shadow version stored for one model (shape: contracts' `Routing`). */
+export interface RoutingRecord {
+  readonly model: string;
+  readonly config: Routing;
+  readonly updatedAt: string;
+  readonly actor: string;
+  readonly reason: string;
+}
+
+export interface RoutingChange {
+  readonly model: string;
+  /** The new table; empty variants and no shadow version = no routing (the change is still stored). */
+  readonly config: Routing;
+  readonly actor: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+export interface RoutingEvent {
+  /** Monotonic id: orders history. */
+  readonly id: number;
+  readonly model: string;
+  /** The table before the change; null = none was stored (or the stored row was malformed). */
+  readonly from: Routing | null;
+  readonly to: Routing;
+  readonly actor: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
 export interface ModelStore {
   /** Creates the model, or returns the existing one unchanged. */
   ensureModel(name: string, description: string, createdAt: string): Promise<RegisteredModel>;
@@ -131,6 +164,19 @@ export interface ModelStore {
   moveAlias(move: AliasMove): Promise<AliasEvent>;
   /** Oldest first; all aliases of the model when `alias` is omitted. */
   aliasHistory(model: string, alias?: string): Promise<AliasEvent[]>;
+  /**
+   * The routing stored for the model (undefined = never set). A stored row that does not hold a
+   * valid table (edited by hand, say) throws AQUAOPS_E_REGISTRY_INVALID naming the model.
+   */
+  getRouting(model: string): Promise<RoutingRecord | undefined>;
+  /**
+   * Replaces the model's routing; the model and every version it references must exist. The
+   * row and its audit event commit together, and concurrent changes are serialised, so each
+   * event's `from` is the previous event's `to`.
+   */
+  setRouting(change: RoutingChange): Promise<RoutingEvent>;
+  /** Oldest first. */
+  routingHistory(model: string): Promise<RoutingEvent[]>;
   /** Every sha256 any version references (for artifact garbage collection). */
   referencedArtifacts(): Promise<Set<string>>;
 }
