@@ -179,6 +179,82 @@ describe('aquaops models', () => {
     expect((await run('models', 'gc', '--dry-run', ...common)).out).toContain('would remove 0 blob(s), kept 2');
   });
 
+  it('shows, sets, clears and audits the routing servers apply', async () => {
+    // The test above archived v2; a third, active version takes the B side.
+    const store = openSqliteStore(db);
+    await new ModelRegistry(store, new FsArtifactStore(arts)).register({
+      model: 'water',
+      runId: runIds[1] as string,
+      kind: 'classifier',
+      family: 'gradient_boosting',
+      metrics: { test_auc: 0.76 },
+      threshold: 0.5,
+      tags: {},
+      dataVersion: 'md5-1',
+      testSetHash: 'h',
+      artifacts: { model: { data: new TextEncoder().encode('weights 3'), contentType: 'application/json' } },
+    });
+    await store.close();
+    expect((await run('models', 'routing', 'water', ...common)).out).toContain('no routing set');
+    const archived = await run('models', 'routing', 'water', '--variant', '2:10', '--reason', 'r', ...common);
+    expect(archived.code).toBe(1);
+    expect(archived.err).toContain('AQUAOPS_E_REGISTRY_CONFLICT');
+    expect(archived.err).toContain('water@2 is archived');
+    const set = await run(
+      'models',
+      'routing',
+      'water',
+      '--variant',
+      '1:90',
+      '--variant',
+      '3:10',
+      '--sticky-key',
+      'site_id',
+      '--reason',
+      'A/B of v3',
+      '--actor',
+      'ops',
+      ...common,
+    );
+    expect(set.err).toBe('');
+    expect(set.out).toContain('water: none -> v1:90, v3:10, sticky site_id (A/B of v3)');
+    const shown = JSON.parse((await run('models', 'routing', 'water', '--json', ...common)).out) as {
+      config: unknown;
+      actor: string;
+    };
+    expect(shown.config).toEqual({
+      variants: [
+        { version: 1, weight: 90 },
+        { version: 3, weight: 10 },
+      ],
+      stickyKey: 'site_id',
+    });
+    expect(shown.actor).toBe('ops');
+
+    // Refused with nothing stored: an unknown version, a change without a reason, a bad variant.
+    const unknown = await run('models', 'routing', 'water', '--variant', '9:1', '--reason', 'r', ...common);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/AQUAOPS_E_/);
+    expect((await run('models', 'routing', 'water', '--shadow', '3', ...common)).err).toContain('needs --reason');
+    const inUse = await run('models', 'archive', 'water', '3', ...common);
+    expect(inUse.code).toBe(1);
+    expect(inUse.err).toContain('still in the A/B or shadow routing');
+    const badVariant = await run('models', 'routing', 'water', '--variant', '2', '--reason', 'r', ...common);
+    expect(badVariant.code).toBe(2);
+    expect(badVariant.err).toContain('VERSION:WEIGHT');
+    expect((await run('models', 'routing', 'water', '--clear', '--shadow', '1', '--reason', 'r', ...common)).code).toBe(
+      2,
+    );
+
+    expect((await run('models', 'routing', 'water', '--clear', '--reason', 'A/B over', ...common)).out).toContain(
+      'water: v1:90, v3:10, sticky site_id -> none (A/B over)',
+    );
+    const hist = await run('models', 'routing', 'water', '--history', ...common);
+    expect(hist.out.trim().split('\n')).toHaveLength(3);
+    expect(hist.out).toContain('A/B of v3');
+    expect((await run('models', 'archive', 'water', '3', ...common)).out).toContain('water@3 archived');
+  });
+
   it('reports usage errors and an unreachable PostgreSQL clearly', async () => {
     const bad = await run('models', 'promote', 'water', 'x', '--alias', 'a', '--reason', 'r', ...common);
     expect(bad.code).toBe(2);

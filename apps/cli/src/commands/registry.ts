@@ -1,6 +1,6 @@
 /**
  * Experiment and model-registry commands: `aquaops runs ls|show|compare` and `aquaops models
- * ls|show|promote|rollback|archive|diff|history|gc`. Tables by default, `--json` for machines.
+ * ls|show|promote|tag|rollback|archive|diff|history|routing|gc`. Tables by default, `--json` for machines.
  * The store is chosen by `--store URL` (memory:, sqlite:PATH or a path, postgres://…) and
  * artifacts by `--artifacts DIR`; both defaults are decided in `registryLocation` only, so the
  * config module can take them over in one place.
@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AquaopsError } from '@aquaops/contracts';
+import { AquaopsError, type Routing } from '@aquaops/contracts';
 import {
   FsArtifactStore,
   ModelRegistry,
@@ -106,6 +106,30 @@ function versionDetail(v: ModelVersion, aliases: readonly string[]): string {
   for (const [name, a] of Object.entries(v.artifacts))
     rows.push([`artifact ${name}`, `${a.sha256} ${a.size} B ${a.contentType}`]);
   return table(rows);
+}
+
+interface RoutingVariant {
+  readonly version: number;
+  readonly weight: number;
+}
+
+/** Commander collector for repeated `--variant VERSION:WEIGHT`. */
+function collectVariant(v: string, acc: RoutingVariant[]): RoutingVariant[] {
+  const m = /^(\d+):(\d+(?:\.\d+)?)$/.exec(v);
+  if (m === null || Number(m[1]) < 1 || Number(m[2]) > 1000) {
+    throw new InvalidArgumentError(
+      `--variant must be VERSION:WEIGHT with a version >= 1 and a weight 0–1000, e.g. 3:90; got "${v}".`,
+    );
+  }
+  return [...acc, { version: Number(m[1]), weight: Number(m[2]) }];
+}
+
+function routingText(r: Routing | null): string {
+  if (r === null) return 'none';
+  const parts = r.variants.map((v) => `v${v.version}:${fmt(v.weight)}`);
+  if (r.stickyKey !== undefined) parts.push(`sticky ${r.stickyKey}`);
+  if (r.shadowVersion !== undefined && r.shadowVersion !== null) parts.push(`shadow v${r.shadowVersion}`);
+  return parts.length === 0 ? 'none' : parts.join(', ');
 }
 
 /** Takes only the output from the CLI context (importing `CliContext` would make an import cycle with index.ts). */
@@ -464,6 +488,103 @@ export function registerRegistryCommands(program: Command, ctx: { readonly io: I
         );
       });
     });
+
+  actorOpt(
+    withCommon(
+      models
+        .command('routing')
+        .argument('<name>', 'model name')
+        .description(
+          'show or set the A/B and shadow routing every server applies (stored in the registry; servers pick it up on their next poll)',
+        ),
+    ),
+  )
+    .option('--variant <version:weight>', 'an A/B variant, e.g. 3:90 (repeatable)', collectVariant, [])
+    .option('--sticky-key <field>', 'request field whose value pins a unit to a variant, e.g. site_id')
+    .option('--shadow <version>', 'version scored off the response path', positiveInt('--shadow'))
+    .option('--clear', 'remove every variant and the shadow version')
+    .option('--reason <text>', 'why, for the audit trail (required when changing)')
+    .option('--history', 'print the routing audit trail, oldest first')
+    .action(
+      async (
+        name: string,
+        opts: RegistryCliOptions & {
+          variant: RoutingVariant[];
+          stickyKey?: string;
+          shadow?: number;
+          clear?: boolean;
+          reason?: string;
+          history?: boolean;
+          actor: string;
+        },
+      ) => {
+        const changing =
+          opts.variant.length > 0 || opts.stickyKey !== undefined || opts.shadow !== undefined || opts.clear === true;
+        if (changing && opts.history === true) {
+          throw new AquaopsError('AQUAOPS_E_USAGE', '--history only reads; it cannot be combined with a change', {
+            hint: 'run the change and the history as two commands',
+          });
+        }
+        if (
+          opts.clear === true &&
+          (opts.variant.length > 0 || opts.shadow !== undefined || opts.stickyKey !== undefined)
+        ) {
+          throw new AquaopsError(
+            'AQUAOPS_E_USAGE',
+            '--clear cannot be combined with --variant, --shadow or --sticky-key',
+            {
+              hint: 'use --clear alone to remove the routing, or give the new table without it',
+            },
+          );
+        }
+        if (changing && (opts.reason === undefined || opts.reason.trim() === '')) {
+          throw new AquaopsError('AQUAOPS_E_USAGE', 'changing the routing needs --reason', {
+            hint: 'say why, e.g. --reason "A/B test of v4 at 10 %"',
+          });
+        }
+        await withRegistry(opts, async (reg, store) => {
+          if (opts.history === true) {
+            const h = await store.routingHistory(name);
+            out(opts.json, h, () =>
+              h.length === 0
+                ? 'No routing changes.'
+                : table([
+                    ['AT', 'FROM', 'TO', 'ACTOR', 'REASON'],
+                    ...h.map((e) => [e.at, routingText(e.from), routingText(e.to), e.actor, e.reason]),
+                  ]),
+            );
+            return;
+          }
+          if (!changing) {
+            const r = await store.getRouting(name);
+            out(opts.json, r ?? { model: name, config: { variants: [] } }, () =>
+              r === undefined
+                ? `${name}: no routing set (everything goes to the served alias)`
+                : `${name}: ${routingText(r.config)} (set ${r.updatedAt} by ${r.actor}: ${r.reason})`,
+            );
+            return;
+          }
+          const config = {
+            variants: opts.variant,
+            ...(opts.stickyKey === undefined ? {} : { stickyKey: opts.stickyKey }),
+            ...(opts.shadow === undefined ? {} : { shadowVersion: opts.shadow }),
+          };
+          if (config.variants.length > 0 && config.variants.every((v) => v.weight === 0)) {
+            throw new AquaopsError('AQUAOPS_E_USAGE', 'every variant weight is 0', {
+              hint: 'give at least one variant a positive weight, or use --clear',
+            });
+          }
+          const ev = await reg.setRouting({
+            model: name,
+            config,
+            actor: opts.actor,
+            reason: (opts.reason ?? '').trim(),
+            at: new Date().toISOString(),
+          });
+          out(opts.json, ev, () => `${name}: ${routingText(ev.from)} -> ${routingText(ev.to)} (${ev.reason})`);
+        });
+      },
+    );
 
   withCommon(models.command('gc').description('delete artifact blobs no version references'))
     .option(

@@ -11,12 +11,12 @@
 import { AquaopsError } from '@aquaops/contracts';
 import type { Json } from '../../json.js';
 import type { RegistryStore } from '../../stores/store.js';
-import { checkAlias, checkModelName, notFound } from '../../stores/store.js';
+import { checkAlias, checkModelName, checkRoutingChange, notFound, routingVersions } from '../../stores/store.js';
 import type { ArtifactSource, ArtifactStore } from '../artifacts/store.js';
 import type { MetricMap } from '../runs/store.js';
 import type { PromotionDecision, PromotionPolicy } from './policy.js';
 import { decidePromotion } from './policy.js';
-import type { AliasEvent, ArtifactRef, ModelVersion } from './store.js';
+import type { AliasEvent, ArtifactRef, ModelVersion, RoutingChange, RoutingEvent } from './store.js';
 
 export interface RegisterInput {
   readonly model: string;
@@ -254,7 +254,34 @@ export class ModelRegistry {
         { hint: `move or roll back the alias first (aquaops models rollback ${model} --alias ${holding[0]})` },
       );
     }
+    const routed = (await this.store.getRouting(model))?.config;
+    if (routed !== undefined && routingVersions(routed).includes(version)) {
+      throw new AquaopsError(
+        'AQUAOPS_E_REGISTRY_CONFLICT',
+        `${model}@${version} is still in the A/B or shadow routing; archiving it would break serving`,
+        { hint: `change the routing first (aquaops models routing ${model} --clear --reason "…")` },
+      );
+    }
     return this.store.setVersionStatus(model, version, 'archived');
+  }
+
+  /**
+   * Replaces the model's A/B + shadow routing (every serving process applies it on its next
+   * poll). Archived versions are refused, as they are for aliases.
+   */
+  async setRouting(change: RoutingChange): Promise<RoutingEvent> {
+    const config = checkRoutingChange(change);
+    for (const version of routingVersions(config)) {
+      const v = await this.get(change.model, version);
+      if (v.status === 'archived') {
+        throw new AquaopsError(
+          'AQUAOPS_E_REGISTRY_CONFLICT',
+          `${change.model}@${version} is archived and cannot take traffic`,
+          { hint: 'route to active versions only' },
+        );
+      }
+    }
+    return this.store.setRouting(change);
   }
 
   async diff(model: string, a: number, b: number): Promise<VersionDiff> {
