@@ -276,7 +276,7 @@ export class RegistryModelAdmin implements ModelAdmin {
     config: Routing,
     meta: { readonly reason: string; readonly actor: string },
   ): Promise<void> {
-    await this.registry.store.setRouting({
+    await this.registry.setRouting({
       model: name,
       config,
       actor: meta.actor,
