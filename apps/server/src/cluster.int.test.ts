@@ -140,6 +140,32 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
 }
 
 /** Worker pids whose JSON logs show an incoming predict request, from log record `from` on. */
+/**
+ * 8 clients predicting in a loop; after 20 answers the primary gets `signal`. A refused request
+ * ends that client (the server has stopped accepting). Resolves to whether the signal was sent.
+ */
+async function loadThenSignal(signal: NodeJS.Signals): Promise<boolean> {
+  let done = 0;
+  let signalled = false;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = 0; i < 30; i++) {
+        try {
+          await predict();
+        } catch {
+          return;
+        }
+        done++;
+        if (done >= 20 && !signalled) {
+          signalled = true;
+          child.kill(signal);
+        }
+      }
+    }),
+  );
+  return signalled;
+}
+
 function predictPids(from = 0): Set<number> {
   return new Set(
     logs
@@ -323,27 +349,9 @@ describe('aquaops-server with AQUAOPS_WORKERS=2', () => {
 
   it('stops every process with exit 0 on SIGTERM and logs every answered prediction', async () => {
     // Requests in flight when the signal arrives must finish and be logged; later ones are refused.
-    let done = 0;
-    let signalled = false;
-    const load = Promise.all(
-      Array.from({ length: 8 }, async () => {
-        for (let i = 0; i < 30; i++) {
-          try {
-            await predict();
-          } catch {
-            return; // refused: the server has stopped accepting
-          }
-          done++;
-          if (done >= 20 && !signalled) {
-            signalled = true;
-            child.kill('SIGTERM');
-          }
-        }
-      }),
-    );
+    const load = loadThenSignal('SIGTERM');
     const code = await exited;
-    await load;
-    expect(signalled).toBe(true);
+    expect(await load).toBe(true);
     expect(code).toBe(0);
     for (const pid of workers) {
       expect(alive(pid)).toBe(false);
@@ -364,27 +372,9 @@ describe('aquaops-server with AQUAOPS_WORKERS=2 whose primary dies', () => {
     const workers = [...(logs.find((r) => r.msg === 'all workers listening')?.workerPids ?? [])];
     expect(workers).toHaveLength(2);
     const before = answered.size;
-    let done = 0;
-    let killed = false;
-    const load = Promise.all(
-      Array.from({ length: 8 }, async () => {
-        for (let i = 0; i < 30; i++) {
-          try {
-            await predict();
-          } catch {
-            return;
-          }
-          done++;
-          if (done >= 20 && !killed) {
-            killed = true;
-            child.kill('SIGKILL');
-          }
-        }
-      }),
-    );
+    const load = loadThenSignal('SIGKILL');
     await exited;
-    await load;
-    expect(killed).toBe(true);
+    expect(await load).toBe(true);
     expect(answered.size - before).toBeGreaterThanOrEqual(20);
     await waitFor('both workers to exit', () => (workers.every((pid) => !alive(pid)) ? true : undefined), 20_000);
     for (const pid of workers) {
