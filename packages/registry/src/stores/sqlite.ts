@@ -12,7 +12,7 @@ import type { DatabaseConnection, Driver } from 'kysely';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.js';
 import type { RegistryDb } from './schema.js';
-import { SqlStore } from './sql.js';
+import { type PredictionRow, SqlStore } from './sql.js';
 
 class Mutex {
   #tail: Promise<void> = Promise.resolve();
@@ -113,10 +113,33 @@ export function openSqliteStore(file: string, options: SqliteOptions = {}): SqlS
     fileLocks.set(abs, mutex);
   }
   const db = new Kysely<RegistryDb>({ dialect: new ImmediateSqliteDialect({ database: raw }, mutex) });
-  return new SqlStore(db, 'sqlite', `sqlite:${abs}`, async () => {
-    await db.destroy();
-    if (raw.open) raw.close();
+  const insert = raw.prepare(
+    'INSERT INTO predictions (id, ts, ts_ms, model, version, route, verdict, label, probability, inputs, outputs, latency_ms, request_id) ' +
+      'VALUES (@id, @ts, @ts_ms, @model, @version, @route, @verdict, @label, @probability, @inputs, @outputs, @latency_ms, @request_id)',
+  );
+  const insertAll = raw.transaction((rows: readonly PredictionRow[]) => {
+    for (const r of rows) insert.run(r);
   });
+  // Under the same per-file mutex as Kysely's transactions: the insert runs synchronously, so
+  // holding the mutex is enough to never land inside another transaction of this connection.
+  const insertPredictions = async (rows: readonly PredictionRow[]): Promise<void> => {
+    const release = await mutex.lock();
+    try {
+      insertAll.immediate(rows);
+    } finally {
+      release();
+    }
+  };
+  return new SqlStore(
+    db,
+    'sqlite',
+    `sqlite:${abs}`,
+    async () => {
+      await db.destroy();
+      if (raw.open) raw.close();
+    },
+    insertPredictions,
+  );
 }
 
 function migrateSqlite(raw: Database.Database, where: string): void {
