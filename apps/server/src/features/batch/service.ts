@@ -16,7 +16,7 @@
  * `logEvery` valid rows is queued to the prediction log (0 = none), and only those rows carry a
  * `predictionId` (the id feedback refers to).
  */
-import { randomUUID } from 'node:crypto';
+import { v7 } from 'uuid';
 import { AquaopsError, type ErrorCode, type ModelSignature } from '@aquaops/contracts';
 import type { ServingModel } from '../../model/manager.js';
 import type { PredictionRecord } from '../../model/types.js';
@@ -474,7 +474,7 @@ export class BatchService {
       let id: string | undefined;
       if (o.logEvery > 0 && ++logCounter >= o.logEvery) {
         logCounter = 0;
-        id = randomUUID();
+        id = v7();
         const inputs: Record<string, number | null> = {};
         for (let j = 0; j < nf; j++) {
           const x = chunk.values[k * nf + j]!;

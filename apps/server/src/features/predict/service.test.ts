@@ -139,6 +139,33 @@ describe('scoreWith', () => {
   });
 });
 
+describe('prediction ids', () => {
+  it('are UUIDv7, increasing across requests, so the log index grows at its end', async () => {
+    const srv = await testServer();
+    try {
+      const ids: string[] = [];
+      for (let r = 0; r < 3; r++) {
+        const res = await srv.app.inject({
+          method: 'POST',
+          url: '/api/v1/predict',
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify([GOOD_SAMPLE, GOOD_SAMPLE]),
+        });
+        expect(res.statusCode).toBe(200);
+        for (const p of res.json().predictions as { predictionId: string }[]) ids.push(p.predictionId);
+        await new Promise((done) => setTimeout(done, 2)); // a later millisecond
+      }
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(new Set(ids).size).toBe(ids.length);
+      // Across requests (different milliseconds) the ids sort in time order.
+      const firsts = [ids[0]!, ids[2]!, ids[4]!];
+      expect([...firsts].sort()).toEqual(firsts);
+    } finally {
+      await srv.app.close();
+    }
+  });
+});
+
 describe('PredictService with A/B routing', () => {
   let srv: TestServer | undefined;
   afterEach(async () => {

@@ -5,7 +5,7 @@
  * a separate rule-based guideline block. Every prediction is queued for the prediction log, and
  * the shadow version (if any) is scored after the response has gone.
  */
-import { randomUUID } from 'node:crypto';
+import { v7 } from 'uuid';
 import {
   AquaopsError,
   type ErrorDetailBody,
@@ -341,7 +341,9 @@ export class PredictService {
     if (details.length > 0) throw validationError(details, samples.length);
     const valid = samples as readonly Sample[];
 
-    const ids = valid.map(() => randomUUID());
+    // UUIDv7 (time-ordered, RFC 9562): the prediction log's key index then grows at its end
+    // instead of at random pages; with v4 ids the log's writer was the largest cost after the model.
+    const ids = valid.map(() => v7());
     const groups = groupByModel(manager, valid, ids);
 
     const missingProblems: ErrorDetailBody[] = [];
