@@ -25,6 +25,12 @@ describe('ApiClient', () => {
     expect((err as ApiError).details[0]?.path).toBe('/ph');
   });
 
+  it('refuses a prediction without an explanation (the views draw it)', async () => {
+    const fetchImpl: FetchLike = async () =>
+      json(200, { predictions: [{ predictionId: 'p', verdict: 'potable', probability: 0.7 }] });
+    await expect(new ApiClient({ fetch: fetchImpl }).predict([{ ph: 7 }])).rejects.toThrow(/without an explanation/);
+  });
+
   it('reports an unreachable server in words', async () => {
     const fetchImpl: FetchLike = async () => {
       throw new TypeError('fetch failed');

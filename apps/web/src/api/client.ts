@@ -15,6 +15,7 @@ import type {
   OpsPredictions,
   OpsSummary,
   Prediction,
+  WirePrediction,
 } from './types.js';
 
 export class ApiError extends Error {
@@ -122,12 +123,18 @@ export class ApiClient {
   }
 
   async predict(samples: readonly Record<string, unknown>[]): Promise<Prediction[]> {
-    const body = await this.json<{ predictions: Prediction[] }>('/api/v1/predict', {
+    const body = await this.json<{ predictions: WirePrediction[] }>('/api/v1/predict', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(samples.length === 1 ? samples[0] : samples),
     });
-    return body.predictions;
+    return body.predictions.map((p) => {
+      const { explanation } = p;
+      if (explanation === undefined) {
+        throw new ApiError(200, undefined, 'The server answered without an explanation; this app needs one.');
+      }
+      return { ...p, explanation };
+    });
   }
 
   feedback(predictionId: string, label: 0 | 1): Promise<FeedbackResponse> {

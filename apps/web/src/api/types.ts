@@ -13,7 +13,7 @@ import type {
   ModelSignature,
   OpsPredictions,
   OpsSummary,
-  Prediction,
+  Prediction as WirePrediction,
 } from '@aquaops/contracts';
 
 export type {
@@ -25,7 +25,15 @@ export type {
   ModelSignature,
   OpsPredictions,
   OpsSummary,
-  Prediction,
+  WirePrediction,
+};
+
+/**
+ * A prediction with its explanation: the app never sends `?explain=false`, and the client
+ * refuses an answer without one, so views can rely on it.
+ */
+export type Prediction = Omit<WirePrediction, 'explanation'> & {
+  readonly explanation: NonNullable<WirePrediction['explanation']>;
 };
 
 export interface ModelRef {

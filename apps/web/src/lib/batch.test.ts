@@ -26,7 +26,14 @@ function fakeServer(calls: number[]): FetchLike {
     calls.push(list.length);
     const predictions = list.map((s, i) => {
       const p = (s.ph ?? 7) / 14;
-      return { predictionId: `id-${calls.length}-${i}`, verdict: p >= 0.5 ? 'potable' : 'not_potable', probability: p };
+      // The real /predict always explains unless asked not to; the client insists on it.
+      const explanation = { space: 'probability', base: 0.5, baseProbability: 0.5, contributions: [], reasons: [] };
+      return {
+        predictionId: `id-${calls.length}-${i}`,
+        verdict: p >= 0.5 ? 'potable' : 'not_potable',
+        probability: p,
+        explanation,
+      };
     });
     return new Response(JSON.stringify({ predictions }), { status: 200 });
   };

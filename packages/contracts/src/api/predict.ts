@@ -91,7 +91,8 @@ export const PredictionSchema = Type.Object(
     model: ModelRefSchema,
     route: Type.String({ description: '`default`, or `ab:<version>` when A/B routing assigned the sample.' }),
     missing: Type.Array(Type.String(), { description: 'Features given as null.' }),
-    explanation: ExplanationSchema,
+    // Absent only when the request asked for `?explain=false` (see the route's description).
+    explanation: Type.Optional(ExplanationSchema),
     guidelines: Type.Object(
       {
         note: Type.String(),

@@ -110,7 +110,8 @@ export class KserveService {
 
   infer(name: string, req: V2InferRequest, requestId: string): V2InferResponse {
     const samples = this.toSamples(name, req);
-    const preds = this.predict.predict(samples, requestId);
+    // V2 outputs carry no explanation: skip computing it.
+    const preds = this.predict.predict(samples, requestId, process.hrtime.bigint(), { explain: false });
     const m = preds[0]?.model;
     const pos = this.manager.serving?.model.signature.verdicts.positive;
     const all = [

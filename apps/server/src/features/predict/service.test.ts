@@ -103,9 +103,9 @@ describe('scoreWith', () => {
       samples.map((_, i) => `id-${i}`),
     );
     scored.forEach(({ prediction }, i) => {
-      const phi = prediction.explanation.contributions.map((c) => c.phi);
+      const phi = prediction.explanation!.contributions.map((c) => c.phi);
       expect(phi).toEqual(rows[i]!.map((v) => (v === null ? 0 : v - 5)));
-      expect(prediction.explanation.reasons.map((r) => r.split(' ')[0])).toEqual(expectedReasonFeatures(phi));
+      expect(prediction.explanation!.reasons.map((r) => r.split(' ')[0])).toEqual(expectedReasonFeatures(phi));
     });
   });
 
@@ -114,7 +114,7 @@ describe('scoreWith', () => {
     const sample = { ...GOOD_SAMPLE, ph: null } as Sample;
     const [row] = scoreWith(serving, [sample], ['default'], ['id-0']);
     const p = row!.prediction;
-    expect(p.explanation.reasons).toEqual([
+    expect(p.explanation!.reasons).toEqual([
       'Solids 21000 mg/L pushed toward potable',
       'Sulfate 480 mg/L pushed toward potable',
       'Conductivity 420 µS/cm pushed toward potable',
@@ -134,8 +134,44 @@ describe('scoreWith', () => {
     expect(p.model).toEqual({ name: 'water-potability', version: 3 });
     expect(row!.record.inputs).toEqual({ ...GOOD_SAMPLE, ph: null });
     // Contributions in probability add up to p − p_base (tolerance: float rounding).
-    const sum = p.explanation.contributions.reduce((s, c) => s + c.probability, 0);
-    expect(Math.abs(sum - (p.probability - p.explanation.baseProbability))).toBeLessThan(1e-9);
+    const sum = p.explanation!.contributions.reduce((s, c) => s + c.probability, 0);
+    expect(Math.abs(sum - (p.probability - p.explanation!.baseProbability))).toBeLessThan(1e-9);
+  });
+});
+
+describe('?explain=false', () => {
+  it('answers the same verdicts without explanations, and refuses other values with a field error', async () => {
+    const srv = await testServer();
+    try {
+      const ask = (query: string) =>
+        srv.app.inject({
+          method: 'POST',
+          url: `/api/v1/predict${query}`,
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify([GOOD_SAMPLE, { ...GOOD_SAMPLE, Sulfate: null }]),
+        });
+      const full = await ask('');
+      const lean = await ask('?explain=false');
+      const explicit = await ask('?explain=true');
+      expect([full.statusCode, lean.statusCode, explicit.statusCode]).toEqual([200, 200, 200]);
+      type P = { probability: number; verdict: string; missing: string[]; explanation?: unknown; guidelines: unknown };
+      const a = full.json().predictions as P[];
+      const b = lean.json().predictions as P[];
+      expect((explicit.json().predictions as P[]).every((p) => p.explanation !== undefined)).toBe(true);
+      expect(a.every((p) => p.explanation !== undefined)).toBe(true);
+      expect(b.every((p) => !('explanation' in p))).toBe(true);
+      expect(b.map((p) => [p.probability, p.verdict, p.missing, p.guidelines])).toEqual(
+        a.map((p) => [p.probability, p.verdict, p.missing, p.guidelines]),
+      );
+      for (const q of ['?explain=no', '?explain=', '?explain=false&explain=true']) {
+        const bad = await ask(q);
+        expect(bad.statusCode, q).toBe(400);
+        expect(bad.json().code).toBe('AQUAOPS_E_VALIDATION');
+        expect(bad.json().details[0].path).toBe('/querystring/explain');
+      }
+    } finally {
+      await srv.app.close();
+    }
   });
 });
 

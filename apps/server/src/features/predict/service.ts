@@ -185,7 +185,7 @@ function guidelineFlags(checks: readonly GuidelineCheck[], row: readonly (number
   return flags;
 }
 
-type Contribution = Prediction['explanation']['contributions'][number];
+type Contribution = NonNullable<Prediction['explanation']>['contributions'][number];
 
 /** Scores validated samples with one model (batched) and builds the wire predictions. */
 export function scoreWith(
@@ -193,6 +193,7 @@ export function scoreWith(
   samples: readonly Sample[],
   routes: readonly string[],
   ids: readonly string[],
+  explain = true,
 ): ScoredRow[] {
   const m = serving.model;
   const plan = planFor(serving);
@@ -201,8 +202,9 @@ export function scoreWith(
   const rows = samples.map((s) => names.map((name) => (s[name] as number | null | undefined) ?? null));
   const X = toMatrix(rows, nf);
   const proba = m.classifier.predictProba(X);
-  const ex = m.classifier.explain(X);
-  const pBase = ex.space === 'log-odds' ? sigmoid(ex.base) : ex.base;
+  // The explanation is most of a prediction's cost; callers that throw it away skip it.
+  const ex = explain ? m.classifier.explain(X) : undefined;
+  const pBase = ex === undefined ? 0 : ex.space === 'log-odds' ? sigmoid(ex.base) : ex.base;
   const { positive, negative } = m.signature.verdicts;
   // One timestamp for the call: its rows were scored together, by the one batched call above.
   const timestamp = new Date().toISOString();
@@ -212,24 +214,30 @@ export function scoreWith(
     const at = i * nf;
     const p = proba[i]!;
     const verdict = p >= m.threshold ? positive : negative;
-    let sumPhi = 0;
-    for (let j = 0; j < nf; j++) sumPhi += ex.phi[at + j]!;
-    const scale = Math.abs(sumPhi) > 1e-12 ? (p - pBase) / sumPhi : 0;
-    const contributions: Contribution[] = [];
     const missing: string[] = [];
     const inputs: Record<string, number | null> = {};
     for (let j = 0; j < nf; j++) {
-      const phi = ex.phi[at + j]!;
       const value = row[j]!;
-      contributions.push({ feature: names[j]!, value, phi, probability: phi * scale });
       if (value === null) missing.push(names[j]!);
       inputs[names[j]!] = value;
     }
-    const reasons = strongest(ex.phi, at, nf, 3).map((j) => {
-      const value = row[j]!;
-      const shown = value === null ? 'missing' : `${fmt(value)}${unitSuffixes[j]!}`;
-      return `${names[j]!} ${shown}${ex.phi[at + j]! > 0 ? plan.towardPositive : plan.towardNegative}`;
-    });
+    let explanation: Prediction['explanation'];
+    if (ex !== undefined) {
+      let sumPhi = 0;
+      for (let j = 0; j < nf; j++) sumPhi += ex.phi[at + j]!;
+      const scale = Math.abs(sumPhi) > 1e-12 ? (p - pBase) / sumPhi : 0;
+      const contributions: Contribution[] = [];
+      for (let j = 0; j < nf; j++) {
+        const phi = ex.phi[at + j]!;
+        contributions.push({ feature: names[j]!, value: row[j]!, phi, probability: phi * scale });
+      }
+      const reasons = strongest(ex.phi, at, nf, 3).map((j) => {
+        const value = row[j]!;
+        const shown = value === null ? 'missing' : `${fmt(value)}${unitSuffixes[j]!}`;
+        return `${names[j]!} ${shown}${ex.phi[at + j]! > 0 ? plan.towardPositive : plan.towardNegative}`;
+      });
+      explanation = { space: ex.space, base: ex.base, baseProbability: pBase, contributions, reasons };
+    }
     const passthrough: Record<string, string | number> = {};
     for (const k of plan.passthrough) {
       const v = samples[i]![k];
@@ -237,18 +245,19 @@ export function scoreWith(
     }
     const predictionId = ids[i]!;
     const route = routes[i]!;
+    const prediction: Prediction = {
+      predictionId,
+      verdict,
+      probability: p,
+      threshold: m.threshold,
+      model: plan.model,
+      route,
+      missing,
+      guidelines: { note: GUIDELINE_NOTE, flags: guidelineFlags(plan.checks, row) },
+    };
+    if (explanation !== undefined) prediction.explanation = explanation;
     out.push({
-      prediction: {
-        predictionId,
-        verdict,
-        probability: p,
-        threshold: m.threshold,
-        model: plan.model,
-        route,
-        missing,
-        explanation: { space: ex.space, base: ex.base, baseProbability: pBase, contributions, reasons },
-        guidelines: { note: GUIDELINE_NOTE, flags: guidelineFlags(plan.checks, row) },
-      },
+      prediction,
       record: {
         predictionId,
         timestamp,
@@ -323,8 +332,16 @@ const PREDICT_ROUTE_LABELS = { route: 'predict' } as const;
 export class PredictService {
   constructor(private readonly deps: PredictDeps) {}
 
-  /** Validates, routes and scores; returns predictions in request order. */
-  predict(body: unknown, requestId: string, startedAt: bigint = process.hrtime.bigint()): Prediction[] {
+  /**
+   * Validates, routes and scores; returns predictions in request order. `explain: false` leaves
+   * out the explanation (the KServe route, which has no place for it, and `?explain=false`).
+   */
+  predict(
+    body: unknown,
+    requestId: string,
+    startedAt: bigint = process.hrtime.bigint(),
+    options: { readonly explain?: boolean } = {},
+  ): Prediction[] {
     const { manager, metrics, log } = this.deps;
     const current = manager.serving;
     if (current === undefined) {
@@ -377,6 +394,7 @@ export class PredictService {
         g.idx.map((i) => valid[i]!),
         g.routes,
         g.idx.map((i) => ids[i]!),
+        options.explain !== false,
       );
       for (let k = 0; k < scored.length; k++) {
         result[g.idx[k]!] = scored[k]!.prediction;
@@ -417,11 +435,13 @@ export class PredictService {
             .map((s, i) => (shadow.model.signature.features.some((f) => s[f.name] === null) ? -1 : i))
             .filter((i) => i >= 0);
       if (ok.length === 0) return;
+      // Only the log entry of a shadow scoring is kept, so its explanation would be wasted work.
       const scored = scoreWith(
         shadow,
         ok.map((i) => samples[i]!),
         ok.map(() => 'shadow'),
         ok.map((i) => ids[i]!),
+        false,
       );
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       for (const s of scored) log.push(logRecord(s.record, requestId, ms, true));
