@@ -1,10 +1,12 @@
 /**
  * Small helpers shared by the classic model families (linear, kNN, SVM, Bayes, ensembles):
  * hyperparameter validation that names the offending param, decoding of `toState()` JSON with
- * `AQUAOPS_E_MODEL_FORMAT` errors that say which field is bad, and numerically stable
- * sigmoid/logit. Kept here so every family reports the same kind of error the same way.
+ * `AQUAOPS_E_MODEL_FORMAT` errors that say which field is bad, numerically stable
+ * sigmoid/logit, and the incremental coalition distances that the kNN and RBF-SVM KernelSHAP
+ * fast paths share. Kept here so every family reports the same kind of error the same way.
  */
 import { MlError, invalidArgument } from '../errors.js';
+import type { Matrix } from '../matrix.js';
 import type { ExplainOptions, ModelState } from '../model.js';
 
 /** Merges user params over defaults, rejecting keys the family does not know. */
@@ -144,6 +146,18 @@ export function checkSampleWeight(w: Float64Array | undefined, nRows: number): F
   return w;
 }
 
+/** Rejects (weighted) training labels that leave either class with no total weight. */
+export function checkBothClassesWeighted(total: number, total1: number): void {
+  if (!(total1 > 0) || !(total - total1 > 0)) {
+    throw invalidArgument(
+      'options.sampleWeight',
+      'positive total weight in both classes',
+      `class-1 weight ${total1}, class-0 weight ${total - total1}`,
+      'Give some rows of each class a weight above 0.',
+    );
+  }
+}
+
 export function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
   const e = Math.exp(z);
@@ -187,4 +201,59 @@ export function restoreParams<M>(kind: string, build: () => M): M {
 /** KernelSHAP settings from the caller's explain options, falling back to the model's own seed. */
 export function explainOpts(options: ExplainOptions | undefined, seed: number): { nSamples?: number; seed: number } {
   return { ...(options?.nSamples !== undefined ? { nSamples: options.nSamples } : {}), seed: options?.seed ?? seed };
+}
+
+/**
+ * Squared distances of every (background row b, reference row r) pair, pair p = b * nRef + r,
+ * for KernelSHAP coalitions whose features come from `x` where the mask is 1 and from the
+ * background row where it is 0. Per-feature deltas are precomputed once, so moving to the next
+ * coalition costs one pass over the pairs per feature whose membership changed; when more than
+ * half change, restarting from the empty coalition is cheaper and drops accumulated rounding.
+ * Returns `at(mask, c)`: the distances for coalition c (a view reused by the next call).
+ */
+export function coalitionDistances(
+  x: Float64Array,
+  bg: Matrix,
+  ref: Float64Array,
+  nRef: number,
+  d: number,
+): (mask: Uint8Array, c: number) => Float64Array {
+  const B = bg.nRows;
+  const P = B * nRef;
+  // diff[j * P + p] = (x_j - ref_rj)^2 - (bg_bj - ref_rj)^2: the change of pair p's distance
+  // when feature j switches from the background value to x's.
+  const diff = new Float64Array(d * P);
+  const base = new Float64Array(P);
+  for (let b = 0; b < B; b++) {
+    for (let r = 0; r < nRef; r++) {
+      let s = 0;
+      const p = b * nRef + r;
+      for (let j = 0; j < d; j++) {
+        const rj = ref[r * d + j] as number;
+        const db = ((bg.data[j * B + b] as number) - rj) ** 2;
+        diff[j * P + p] = ((x[j] as number) - rj) ** 2 - db;
+        s += db;
+      }
+      base[p] = s;
+    }
+  }
+  const dist = base.slice();
+  const cur = new Uint8Array(d);
+  return (mask, c) => {
+    let flips = 0;
+    for (let j = 0; j < d; j++) if (mask[c * d + j] !== cur[j]) flips++;
+    if (flips * 2 > d) {
+      dist.set(base);
+      cur.fill(0);
+    }
+    for (let j = 0; j < d; j++) {
+      const want = mask[c * d + j] as number;
+      if (want === cur[j]) continue;
+      const off = j * P;
+      if (want === 1) for (let p = 0; p < P; p++) dist[p] = (dist[p] as number) + (diff[off + p] as number);
+      else for (let p = 0; p < P; p++) dist[p] = (dist[p] as number) - (diff[off + p] as number);
+      cur[j] = want;
+    }
+    return dist;
+  };
 }

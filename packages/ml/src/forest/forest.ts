@@ -7,6 +7,7 @@
  * from the seed in tree order, so the same seed gives the same model bit for bit.
  */
 import { MlError, invalidArgument } from '../errors.js';
+import { checkBothClassesWeighted } from '../explain/support.js';
 import { checkFitInput, checkPredictInput, type Matrix } from '../matrix.js';
 import { rocAuc } from '../metrics/ranking.js';
 import type { Classifier, ExplainOptions, Explanation, FitOptions, ModelSpec, ModelState } from '../model.js';
@@ -131,14 +132,7 @@ export class ForestClassifier implements Classifier {
       totalW1 += labels[i] === 1 ? s : 0;
       nPos += labels[i] as number;
     }
-    if (!(totalW1 > 0) || !(totalW - totalW1 > 0)) {
-      throw invalidArgument(
-        'options.sampleWeight',
-        'positive total weight in both classes',
-        `class-1 weight ${totalW1}, class-0 weight ${totalW - totalW1}`,
-        'Give some rows of each class a weight above 0.',
-      );
-    }
+    checkBothClassesWeighted(totalW, totalW1);
     const growOpts: GrowOptions = {
       mode: this.kind === 'random-forest' ? 'hist' : 'random',
       mtry: featuresPerSplit(p.maxFeatures, nCols),

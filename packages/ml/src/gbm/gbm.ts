@@ -7,6 +7,7 @@
  * caller can swap for the worker-thread backend of `@aquaops/ml/node` via `useExecutor`.
  */
 import { MlError, invalidArgument } from '../errors.js';
+import { checkBothClassesWeighted, softplus } from '../explain/support.js';
 import { checkFitInput, checkPredictInput, type Matrix } from '../matrix.js';
 import type { Classifier, ExplainOptions, Explanation, FitOptions, ModelSpec, ModelState } from '../model.js';
 import { Rng } from '../rng.js';
@@ -36,10 +37,8 @@ export interface GbmEvalHistory {
   readonly bestIteration: number;
 }
 
-function softplus(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-}
-
+// The plain form, not support.ts's branched sigmoid: node/parallel-predict.ts uses this exact
+// formula, so both paths give bit-identical probabilities.
 function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
@@ -172,14 +171,7 @@ export class GradientBoostingClassifier implements Classifier {
         sumW += w;
         sumWy += w * yi;
       }
-      if (!(sumWy > 0) || !(sumW - sumWy > 0)) {
-        throw invalidArgument(
-          'options.sampleWeight',
-          'positive total weight in both classes',
-          `class-1 weight ${sumWy}, class-0 weight ${sumW - sumWy}`,
-          'Give some rows of each class a weight above 0.',
-        );
-      }
+      checkBothClassesWeighted(sumW, sumWy);
 
       onProgress?.({ stage: 'binning', done: 0, total: 1 });
       const bins = executor.allocUint8(nRows * nCols);

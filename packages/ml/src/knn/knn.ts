@@ -1,3 +1,8 @@
+/**
+ * k-nearest-neighbour classifier (kind `knn`): brute-force squared Euclidean search over the
+ * row-major training set, uniform or inverse-distance votes scaled by sample weights, KernelSHAP
+ * explanations in probability space (with a distance-reuse fast path) and JSON state.
+ */
 import { checkFitInput, checkPredictInput, type Matrix } from '../matrix.js';
 import type {
   Classifier,
@@ -19,6 +24,7 @@ import {
   checkChoice,
   checkNumber,
   checkSampleWeight,
+  coalitionDistances,
   formatError,
   mergeParams,
   notFitted,
@@ -102,15 +108,7 @@ export class KNeighborsClassifier implements Classifier {
           if (s >= worst) break; // cannot enter the top k (ties keep the earlier index)
         }
         if (s >= worst) continue;
-        // Insert into the sorted buffer.
-        let pos = filled < k ? filled++ : k - 1;
-        while (pos > 0 && (bestD[pos - 1] as number) > s) {
-          bestD[pos] = bestD[pos - 1] as number;
-          bestI[pos] = bestI[pos - 1] as number;
-          pos--;
-        }
-        bestD[pos] = s;
-        bestI[pos] = t;
+        filled = insertNeighbour(bestD, bestI, filled, k, s, t);
         if (filled === k) worst = bestD[k - 1] as number;
       }
       out[i] = this.vote(bestD, bestI, k);
@@ -136,46 +134,14 @@ export class KNeighborsClassifier implements Classifier {
    * Equals the generic values up to the rounding of exactly tied distances.
    */
   private readonly coalitionValues: CoalitionValuesFn = (x, bg, mask, count, out) => {
-    const d = this.nFeatures;
     const nt = this.nTrain;
     const B = bg.nRows;
-    const P = B * nt;
-    const train = this.train;
-    const diff = new Float64Array(d * P);
-    const base = new Float64Array(P);
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < nt; t++) {
-        let s = 0;
-        const p = b * nt + t;
-        for (let j = 0; j < d; j++) {
-          const tj = train[t * d + j] as number;
-          const db = ((bg.data[j * B + b] as number) - tj) ** 2;
-          diff[j * P + p] = ((x[j] as number) - tj) ** 2 - db;
-          s += db;
-        }
-        base[p] = s;
-      }
-    }
-    const dist = base.slice();
-    const cur = new Uint8Array(d);
+    const distances = coalitionDistances(x, bg, this.train, nt, this.nFeatures);
     const k = Math.min(this.params.k, nt);
     const bestD = new Float64Array(k);
     const bestI = new Int32Array(k);
     for (let c = 0; c < count; c++) {
-      let flips = 0;
-      for (let j = 0; j < d; j++) if (mask[c * d + j] !== cur[j]) flips++;
-      if (flips * 2 > d) {
-        dist.set(base);
-        cur.fill(0);
-      }
-      for (let j = 0; j < d; j++) {
-        const want = mask[c * d + j] as number;
-        if (want === cur[j]) continue;
-        const off = j * P;
-        if (want === 1) for (let p = 0; p < P; p++) dist[p] = (dist[p] as number) + (diff[off + p] as number);
-        else for (let p = 0; p < P; p++) dist[p] = (dist[p] as number) - (diff[off + p] as number);
-        cur[j] = want;
-      }
+      const dist = distances(mask, c);
       let total = 0;
       for (let b = 0; b < B; b++) {
         let filled = 0;
@@ -185,14 +151,7 @@ export class KNeighborsClassifier implements Classifier {
           // Rounding can leave a tiny negative distance where the true one is 0.
           const s = Math.max(0, dist[o + t] as number);
           if (s >= worst) continue;
-          let pos = filled < k ? filled++ : k - 1;
-          while (pos > 0 && (bestD[pos - 1] as number) > s) {
-            bestD[pos] = bestD[pos - 1] as number;
-            bestI[pos] = bestI[pos - 1] as number;
-            pos--;
-          }
-          bestD[pos] = s;
-          bestI[pos] = t;
+          filled = insertNeighbour(bestD, bestI, filled, k, s, t);
           if (filled === k) worst = bestD[k - 1] as number;
         }
         total += this.vote(bestD, bestI, k);
@@ -261,6 +220,31 @@ export class KNeighborsClassifier implements Classifier {
     m.background = backgroundFromJson(o.background, d, KNN_KIND);
     return m;
   }
+}
+
+/**
+ * Inserts candidate t at squared distance s into the ascending top-k buffer holding `filled`
+ * entries (the last one drops out when it is full; ties keep the earlier index) and returns the
+ * new fill count. Callers skip candidates at or beyond the current k-th distance first.
+ */
+function insertNeighbour(
+  bestD: Float64Array,
+  bestI: Int32Array,
+  filled: number,
+  k: number,
+  s: number,
+  t: number,
+): number {
+  const n = filled < k ? filled + 1 : k;
+  let pos = n - 1;
+  while (pos > 0 && (bestD[pos - 1] as number) > s) {
+    bestD[pos] = bestD[pos - 1] as number;
+    bestI[pos] = bestI[pos - 1] as number;
+    pos--;
+  }
+  bestD[pos] = s;
+  bestI[pos] = t;
+  return n;
 }
 
 const SEARCH: Record<string, ParamRange> = {

@@ -1,3 +1,8 @@
+/**
+ * Support-vector classifier (kind `svm`): C-SVC trained by SMO (`smo.ts`) with linear or RBF
+ * kernels, Platt-scaled probabilities fitted on internal cross-validation folds, KernelSHAP
+ * explanations in the Platt model's log-odds (with a distance-reuse fast path for RBF) and JSON state.
+ */
 import { checkFitInput, checkPredictInput, type Matrix } from '../matrix.js';
 import type {
   Classifier,
@@ -20,6 +25,7 @@ import {
   checkChoice,
   checkNumber,
   checkSampleWeight,
+  coalitionDistances,
   mergeParams,
   notFitted,
   sigmoid,
@@ -299,48 +305,13 @@ export class SupportVectorClassifier implements Classifier {
    */
   private readonly rbfCoalitionValues: CoalitionValuesFn = (x, bg, mask, count, out) => {
     const m = this.machine as Machine;
-    const d = this.nFeatures;
     const nSv = m.coef.length;
     const B = bg.nRows;
-    const sv = m.sv;
     const coef = m.coef;
     const g = this.gamma;
-    // diff[j * P + b * nSv + v] = (x_j - sv_vj)^2 - (bg_bj - sv_vj)^2 (P = B * nSv pairs): the
-    // change of the squared distance when feature j switches from the background value to x's.
-    const P = B * nSv;
-    const diff = new Float64Array(B * nSv * d);
-    const dist = new Float64Array(B * nSv);
-    for (let b = 0; b < B; b++) {
-      for (let v = 0; v < nSv; v++) {
-        let s = 0;
-        const o = b * nSv + v;
-        for (let j = 0; j < d; j++) {
-          const svj = sv[v * d + j] as number;
-          const db = ((bg.data[j * B + b] as number) - svj) ** 2;
-          diff[j * P + o] = ((x[j] as number) - svj) ** 2 - db;
-          s += db;
-        }
-        dist[b * nSv + v] = s;
-      }
-    }
-    const cur = new Uint8Array(d);
-    const base = dist.slice();
+    const distances = coalitionDistances(x, bg, m.sv, nSv, this.nFeatures);
     for (let c = 0; c < count; c++) {
-      let flips = 0;
-      for (let j = 0; j < d; j++) if (mask[c * d + j] !== cur[j]) flips++;
-      if (flips * 2 > d) {
-        // Cheaper (and drift-free) to rebuild from the empty coalition.
-        dist.set(base);
-        cur.fill(0);
-      }
-      for (let j = 0; j < d; j++) {
-        const want = mask[c * d + j] as number;
-        if (want === cur[j]) continue;
-        const sign = want === 1 ? 1 : -1;
-        const off = j * P;
-        for (let p = 0; p < P; p++) dist[p] = (dist[p] as number) + sign * (diff[off + p] as number);
-        cur[j] = want;
-      }
+      const dist = distances(mask, c);
       let total = 0;
       for (let b = 0; b < B; b++) {
         let f = -m.rho;
