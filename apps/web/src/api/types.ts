@@ -4,17 +4,7 @@
  * operations, artifacts, alias history) are typed here loosely and normalised by the client, so
  * the app keeps working while their exact shapes settle or when a server does not offer them.
  */
-import type {
-  AliasHistory,
-  ErrorBody,
-  FeatureSpec,
-  Guideline,
-  GuidelineFlag,
-  ModelSignature,
-  OpsPredictions,
-  OpsSummary,
-  Prediction as WirePrediction,
-} from '@aquaops/contracts';
+import type { ModelSignature, Prediction as WirePrediction } from '@aquaops/contracts';
 
 export type {
   AliasHistory,
@@ -25,8 +15,8 @@ export type {
   ModelSignature,
   OpsPredictions,
   OpsSummary,
-  WirePrediction,
-};
+  Prediction as WirePrediction,
+} from '@aquaops/contracts';
 
 /**
  * A prediction with its explanation: the app never sends `?explain=false`, and the client

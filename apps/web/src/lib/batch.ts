@@ -40,6 +40,26 @@ function rowError(v: unknown): RowError {
   return { path, message: `expected ${expected}${got === undefined ? '' : `, got ${got}`}` };
 }
 
+/**
+ * One CSV record's fields → the model's sample, columns found by header name. Shared by the
+ * local scoring path and `sampleAtLine`, so an explanation on demand reads a line exactly as it
+ * was scored.
+ */
+function readSample(
+  fields: readonly string[],
+  cols: readonly string[],
+  features: readonly FeatureSpec[],
+): { sample: Record<string, number | null>; errors: RowError[] } {
+  const sample: Record<string, number | null> = {};
+  const errors: RowError[] = [];
+  for (const f of features) {
+    const r = parseField(f, fields[cols.indexOf(f.name)] ?? '');
+    if (r.error !== undefined) errors.push({ path: f.name, message: r.error });
+    sample[f.name] = r.value;
+  }
+  return { sample, errors };
+}
+
 /** Thrown when the batch route ends its stream with an error about the upload as a whole. */
 export class BatchAbortedError extends Error {}
 
@@ -144,16 +164,11 @@ export async function viaPredict(
   const out: BatchRow[] = [];
   const good: { line: number; sample: Record<string, number | null> }[] = [];
   for (const rec of data) {
-    const errors: RowError[] = [];
-    const sample: Record<string, number | null> = {};
-    if (rec.fields.length !== cols.length) {
-      errors.push({ path: '', message: `has ${rec.fields.length} fields, the header has ${cols.length}` });
-    }
-    for (const f of features) {
-      const r = parseField(f, rec.fields[cols.indexOf(f.name)] ?? '');
-      if (r.error !== undefined) errors.push({ path: f.name, message: r.error });
-      sample[f.name] = r.value;
-    }
+    const { sample, errors: fieldErrors } = readSample(rec.fields, cols, features);
+    const errors: RowError[] =
+      rec.fields.length === cols.length
+        ? fieldErrors
+        : [{ path: '', message: `has ${rec.fields.length} fields, the header has ${cols.length}` }, ...fieldErrors];
     if (errors.length > 0) out.push({ line: rec.line, ok: false, errors });
     else good.push({ line: rec.line, sample });
   }
@@ -223,12 +238,10 @@ export function sampleAtLine(
   const header = records[0];
   const rec = records.find((r) => r.line === line);
   if (header === undefined || rec === undefined || rec === header) return undefined;
-  const cols = header.fields.map((h) => h.trim());
-  const sample: Record<string, number | null> = {};
-  for (const f of features) {
-    const r = parseField(f, rec.fields[cols.indexOf(f.name)] ?? '');
-    if (r.error !== undefined) return undefined;
-    sample[f.name] = r.value;
-  }
-  return sample;
+  const { sample, errors } = readSample(
+    rec.fields,
+    header.fields.map((h) => h.trim()),
+    features,
+  );
+  return errors.length > 0 ? undefined : sample;
 }

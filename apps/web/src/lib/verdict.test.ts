@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Prediction } from '../api/types.js';
-import { certainty, uncertaintyNote, waterfall } from './verdict.js';
+import { certainty, labResultWords, uncertaintyNote, waterfall } from './verdict.js';
 
 function prediction(probability: number, contributions: [string, number][], base = 0.4): Prediction {
   return {
@@ -32,6 +32,15 @@ describe('certainty and the uncertainty note', () => {
     const p = { ...prediction(0.52, []), missing: ['Sulfate', 'ph'] };
     expect(uncertaintyNote(p)).toMatch(/^Close to the threshold \(52% vs 50%\): treat this result as uncertain/);
     expect(uncertaintyNote(p)).toMatch(/2 measurements were missing/);
+  });
+});
+
+describe('labResultWords', () => {
+  it('words a recorded lab result and dashes a missing one (null from the server, undefined locally)', () => {
+    expect(labResultWords(1)).toBe('potable');
+    expect(labResultWords(0)).toBe('not potable');
+    expect(labResultWords(null)).toBe('—');
+    expect(labResultWords(undefined)).toBe('—');
   });
 });
 

@@ -19,6 +19,15 @@ export function verdictWords(verdict: string): string {
   return verdict.replace(/_/g, ' ');
 }
 
+/**
+ * A lab result (1 potable, 0 not) in words; a dash while none is recorded. One wording for the
+ * lab view's session list and the operations view's recent predictions.
+ */
+export function labResultWords(label: number | null | undefined): string {
+  if (label === null || label === undefined) return '—';
+  return label === 1 ? 'potable' : 'not potable';
+}
+
 export function isPositive(p: Pick<Prediction, 'probability' | 'threshold'>): boolean {
   return p.probability >= p.threshold;
 }

@@ -21,7 +21,7 @@ import {
   parseField,
   rangeText,
 } from '../lib/form.js';
-import { certainty, isPositive, uncertaintyNote, verdictWords } from '../lib/verdict.js';
+import { certainty, isPositive, labResultWords, uncertaintyNote, verdictWords } from '../lib/verdict.js';
 import { ScrollRegion } from './ScrollRegion.js';
 
 interface HistoryEntry {
@@ -251,7 +251,7 @@ function LabForm({ client, model }: { client: ApiClient; model: ModelVersionDeta
                     <td>{new Date(h.at).toLocaleTimeString()}</td>
                     <td>{verdictWords(h.prediction.verdict)}</td>
                     <td>{(h.prediction.probability * 100).toFixed(0)}%</td>
-                    <td>{h.confirmed === undefined ? '—' : h.confirmed === 1 ? 'potable' : 'not potable'}</td>
+                    <td>{labResultWords(h.confirmed)}</td>
                     <td>
                       <button
                         type="button"
@@ -402,9 +402,7 @@ function Result(props: {
           </button>
           <p aria-live="polite" className="small" data-testid="feedback-msg">
             {feedbackMsg ??
-              (props.entry.confirmed === undefined
-                ? ''
-                : `Recorded: ${props.entry.confirmed === 1 ? 'potable' : 'not potable'}.`)}
+              (props.entry.confirmed === undefined ? '' : `Recorded: ${labResultWords(props.entry.confirmed)}.`)}
           </p>
         </fieldset>
       </section>

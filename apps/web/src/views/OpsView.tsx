@@ -12,7 +12,7 @@ import type { OpsPredictions, OpsSummary } from '../api/types.js';
 import { Chart, type ChartOption, echarts } from '../charts/Chart.js';
 import { formatNumber } from '../lib/form.js';
 import { histogramQuantile, parseProm, sumBy } from '../lib/prom.js';
-import { verdictWords } from '../lib/verdict.js';
+import { labResultWords, verdictWords } from '../lib/verdict.js';
 import { ScrollRegion } from './ScrollRegion.js';
 
 echarts.use([LineChart]);
@@ -343,9 +343,7 @@ function Recent({ rows }: { rows: OpsPredictions['predictions'] }) {
                   <td data-label="Verdict">{verdictWords(p.verdict)}</td>
                   <td data-label="Probability">{(p.probability * 100).toFixed(1)}%</td>
                   <td data-label="Latency">{formatNumber(p.latencyMs)} ms</td>
-                  <td data-label="Lab result">
-                    {p.feedback === null ? '—' : p.feedback === 1 ? 'potable' : 'not potable'}
-                  </td>
+                  <td data-label="Lab result">{labResultWords(p.feedback)}</td>
                 </tr>
               ))}
             </tbody>
