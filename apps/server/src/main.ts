@@ -26,6 +26,7 @@ import { isClusterWorker, runPrimary, type WorkerChannel, workerChannel } from '
 import { loadConfig, type ServerConfig } from './config.js';
 import { setMetricsAggregate } from './features/metrics/routes.js';
 import { InMemoryFeedbackStore, InMemoryModelSource, InMemoryPredictionSink } from './model/memory.js';
+import type { PredictionSink } from './model/types.js';
 
 export interface RunningServer extends ServerApp {
   readonly url: string;
@@ -55,6 +56,22 @@ export function resolveStoreUrl(url: string, cwd: string = process.cwd()): strin
   return `sqlite:${file}`;
 }
 
+/**
+ * Every boundary on an already open registry (and its store). The prediction log goes straight to
+ * the store unless another `sink` is given (the SQLite worker sink); tests build on their own
+ * store this way.
+ */
+export function registryBoundaries(registry: ModelRegistry, sink?: PredictionSink): AppDeps {
+  const store = registry.store;
+  return {
+    source: new RegistryModelSource(registry),
+    admin: new RegistryModelAdmin(registry),
+    sink: sink ?? new RegistryPredictionSink(store),
+    feedback: new RegistryFeedbackStore(store),
+    ops: new RegistryOpsSource(registry),
+  };
+}
+
 /** Opens the registry named by the config and builds every boundary on it; close `store` when done. */
 export async function registryDeps(
   config: Pick<ServerConfig, 'storeUrl' | 'artifactDir'>,
@@ -65,13 +82,7 @@ export async function registryDeps(
   const registry = new ModelRegistry(store, new FsArtifactStore(path.resolve(cwd, config.artifactDir)));
   // SQLite calls block the thread that makes them: its prediction log is written from a worker.
   const workerSink = parseStoreUrl(url).kind === 'sqlite' ? new WorkerPredictionSink(url) : undefined;
-  const deps: AppDeps = {
-    source: new RegistryModelSource(registry),
-    admin: new RegistryModelAdmin(registry),
-    sink: workerSink ?? new RegistryPredictionSink(store),
-    feedback: new RegistryFeedbackStore(store),
-    ops: new RegistryOpsSource(registry),
-  };
+  const deps = registryBoundaries(registry, workerSink);
   const close = async (): Promise<void> => {
     await workerSink?.close();
     await store.close();

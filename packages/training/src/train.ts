@@ -216,19 +216,22 @@ export async function trainModels(
   let trialCounter = 0;
   const nextTrialId = (): number => trialCounter++;
   const sign = objective.greaterIsBetter ? 1 : -1;
+  const emitSearch = (family: string, elapsedMs: number, etaMs?: number): void =>
+    emit({
+      phase: 'search',
+      family,
+      trialsDone,
+      trialsTotal,
+      ...(best ? { best } : {}),
+      elapsedMs,
+      ...(etaMs === undefined ? {} : { etaMs }),
+    });
   try {
     for (let k = 0; k < families.length; k++) {
       const family = families[k] as Family;
       if (options.signal?.aborted === true) break;
       if (deadline !== undefined && Date.now() > deadline && results.some((r) => r.best !== undefined)) break;
-      emit({
-        phase: 'search',
-        family: family.id,
-        trialsDone,
-        trialsTotal,
-        ...(best ? { best } : {}),
-        elapsedMs: Date.now() - t0,
-      });
+      emitSearch(family.id, Date.now() - t0);
       const seen = new Set<number>();
       const r = await searchFamily(
         family,
@@ -259,15 +262,7 @@ export async function trainModels(
           }
           const elapsed = Date.now() - t0;
           const etaMs = trialsDone > 0 ? (elapsed / trialsDone) * Math.max(0, trialsTotal - trialsDone) : undefined;
-          emit({
-            phase: 'search',
-            family: family.id,
-            trialsDone,
-            trialsTotal,
-            ...(best ? { best } : {}),
-            elapsedMs: elapsed,
-            ...(etaMs === undefined ? {} : { etaMs }),
-          });
+          emitSearch(family.id, elapsed, etaMs);
         },
       );
       results.push(r);

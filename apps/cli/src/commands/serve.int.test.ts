@@ -25,6 +25,9 @@ const SAMPLE = {
   Turbidity: 4,
 };
 
+// The tiny training budget both `up`'s first champion and the second version are trained on.
+const TINY_BUDGET = ['--families', 'gbm', '--trials', '2', '--folds', '3'];
+
 let dir = '';
 const children: ChildProcess[] = [];
 
@@ -97,19 +100,7 @@ const predict = (url: string) =>
 describe('aquaops up / serve (child processes)', () => {
   it('up trains a first champion when there is none, serves it, and stops on SIGINT with exit 0', async () => {
     const port = await freePort();
-    const up = cli([
-      'up',
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--families',
-      'gbm',
-      '--trials',
-      '2',
-      '--folds',
-      '3',
-    ]);
+    const up = cli(['up', '--port', String(port), '--host', '127.0.0.1', ...TINY_BUDGET]);
     const ready = await waitReady(`http://127.0.0.1:${port}`, 50_000);
     expect(ready.model.version).toBe(1);
     expect(up.err()).toContain('no champion for water-potability');
@@ -128,21 +119,7 @@ describe('aquaops up / serve (child processes)', () => {
     const exec = promisify(execFile);
     await exec(
       process.execPath,
-      [
-        BIN,
-        'train',
-        '--families',
-        'gbm',
-        '--trials',
-        '2',
-        '--folds',
-        '3',
-        '--seed',
-        '7',
-        '--model-name',
-        'water-potability',
-        '--json',
-      ],
+      [BIN, 'train', ...TINY_BUDGET, '--seed', '7', '--model-name', 'water-potability', '--json'],
       {
         cwd: dir,
       },

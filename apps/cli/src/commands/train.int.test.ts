@@ -32,6 +32,18 @@ function run(args: string[], cwd: string): Promise<{ code: number | null; out: s
   });
 }
 
+/** Runs the CLI to completion and returns its stdout (stderr ignored). */
+function stdoutOf(args: string[], cwd: string): Promise<string> {
+  return new Promise((res) => {
+    const c = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    let o = '';
+    c.stdout.on('data', (d) => {
+      o += String(d);
+    });
+    c.on('exit', () => res(o));
+  });
+}
+
 describe('aquaops train, interrupted', () => {
   it('SIGINT keeps finished trials, registers nothing and exits 130', async () => {
     dir = await mkdtemp(join(tmpdir(), 'aquaops-train-int-'));
@@ -41,29 +53,9 @@ describe('aquaops train, interrupted', () => {
     );
     expect(r.code).toBe(130);
     expect(r.out).toMatch(/interrupted: finished trials kept, nothing registered/);
-    const runs = await new Promise<string>((res) => {
-      const c = spawn(process.execPath, [BIN, 'runs', 'ls', '--json'], {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      let o = '';
-      c.stdout.on('data', (d) => {
-        o += String(d);
-      });
-      c.on('exit', () => res(o));
-    });
+    const runs = await stdoutOf(['runs', 'ls', '--json'], dir);
     expect(runs).toContain('"interrupted"');
-    const models = await new Promise<string>((res) => {
-      const c = spawn(process.execPath, [BIN, 'models', 'ls', '--json'], {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      let o = '';
-      c.stdout.on('data', (d) => {
-        o += String(d);
-      });
-      c.on('exit', () => res(o));
-    });
+    const models = await stdoutOf(['models', 'ls', '--json'], dir);
     expect(JSON.parse(models)).toEqual([]);
   }, 90_000);
 });

@@ -11,30 +11,16 @@ import path from 'node:path';
 import type { RegistryStore } from '@aquaops/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type ServerApp } from '../app.js';
-import { startServer } from '../main.js';
+import { registryBoundaries, startServer } from '../main.js';
 import { ADMIN_KEY, GOOD_SAMPLE, testConfig } from '../testing/fixtures.js';
 import { openKit, pgReachable, registerVersion, type StoreKit } from '../testing/registry-fixtures.js';
-import {
-  RegistryFeedbackStore,
-  RegistryModelAdmin,
-  RegistryModelSource,
-  RegistryOpsSource,
-  RegistryPredictionSink,
-  WorkerPredictionSink,
-} from './registry.js';
+import { RegistryModelAdmin, WorkerPredictionSink } from './registry.js';
 
 const pgUp = await pgReachable();
 if (!pgUp) console.warn('SKIPPED server registry tests on postgres: nothing listens on 127.0.0.1:5432');
 
 function depsOf(kit: StoreKit) {
-  return {
-    source: new RegistryModelSource(kit.registry),
-    admin: new RegistryModelAdmin(kit.registry),
-    sink: new RegistryPredictionSink(kit.store),
-    feedback: new RegistryFeedbackStore(kit.store),
-    ops: new RegistryOpsSource(kit.registry),
-    processMetrics: false,
-  };
+  return { ...registryBoundaries(kit.registry), processMetrics: false };
 }
 
 const auth = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };

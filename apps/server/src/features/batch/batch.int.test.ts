@@ -40,51 +40,72 @@ function rowText(i: number): string {
   return `${JSON.stringify({ ...GOOD_SAMPLE, ph: 6 + (i % 200) / 100 })}\n`;
 }
 
+/**
+ * POSTs an NDJSON upload to `url`, handing `onLine` each complete response line as it arrives
+ * (so a test can react before the upload ends); `upload` writes and ends the body on the open
+ * request. Resolves when the response ends.
+ */
+function postNdjson(
+  url: URL,
+  onLine: (line: string) => void,
+  upload: (req: http.ClientRequest) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let buf = '';
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+      },
+      (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buf += d;
+          let i = buf.indexOf('\n');
+          while (i >= 0) {
+            onLine(buf.slice(0, i));
+            buf = buf.slice(i + 1);
+            i = buf.indexOf('\n');
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    upload(req);
+  });
+}
+
 describe('batch streaming over a socket', () => {
   it('answers the first rows before the rest of the upload is sent', async () => {
     const srv = await start();
     const url = new URL(`${srv.url}/api/v1/predict/batch`);
     let received = 0;
-    let buf = '';
     let release: () => void = () => undefined;
     const firstRowsBack = new Promise<void>((r) => {
       release = r;
     });
-    const done = new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: 'POST',
-          headers: { 'content-type': 'application/x-ndjson' },
-        },
-        (res) => {
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => {
-            buf += d;
-            let i = buf.indexOf('\n');
-            while (i >= 0) {
-              received++;
-              buf = buf.slice(i + 1);
-              i = buf.indexOf('\n');
-            }
-            if (received >= 3000) release();
-          });
-          res.on('end', () => resolve(received));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      let first = '';
-      for (let i = 0; i < 5000; i++) first += rowText(i);
-      req.write(first);
-      void firstRowsBack.then(() => {
-        let rest = '';
-        for (let i = 5000; i < 6000; i++) rest += rowText(i);
-        req.end(rest);
-      });
-    });
+    const done = postNdjson(
+      url,
+      () => {
+        received++;
+        if (received >= 3000) release();
+      },
+      (req) => {
+        let first = '';
+        for (let i = 0; i < 5000; i++) first += rowText(i);
+        req.write(first);
+        void firstRowsBack.then(() => {
+          let rest = '';
+          for (let i = 5000; i < 6000; i++) rest += rowText(i);
+          req.end(rest);
+        });
+      },
+    ).then(() => received);
     const total = await Promise.race([
       done,
       new Promise<number>((_, reject) =>
@@ -111,38 +132,18 @@ describe('batch streaming over a socket', () => {
     const sampler = setInterval(() => {
       peak = Math.max(peak, live());
     }, 50);
-    const { count, lastLine, errors } = await new Promise<{ count: number; lastLine: number; errors: number }>(
-      (resolve, reject) => {
-        let count = 0;
-        let lastLine = 0;
-        let errors = 0;
-        let buf = '';
-        const req = http.request(
-          {
-            host: url.hostname,
-            port: url.port,
-            path: url.pathname,
-            method: 'POST',
-            headers: { 'content-type': 'application/x-ndjson' },
-          },
-          (res) => {
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => {
-              buf += d;
-              let i = buf.indexOf('\n');
-              while (i >= 0) {
-                const rec = JSON.parse(buf.slice(0, i)) as { line?: number; error?: unknown };
-                count++;
-                if (rec.error !== undefined) errors++;
-                lastLine = rec.line ?? lastLine;
-                buf = buf.slice(i + 1);
-                i = buf.indexOf('\n');
-              }
-            });
-            res.on('end', () => resolve({ count, lastLine, errors }));
-          },
-        );
-        req.on('error', reject);
+    let count = 0;
+    let lastLine = 0;
+    let errors = 0;
+    await postNdjson(
+      url,
+      (line) => {
+        const rec = JSON.parse(line) as { line?: number; error?: unknown };
+        count++;
+        if (rec.error !== undefined) errors++;
+        lastLine = rec.line ?? lastLine;
+      },
+      (req) => {
         let i = 0;
         // Write with backpressure, 1000 rows per write.
         const pump = (): void => {
