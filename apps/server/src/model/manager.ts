@@ -372,21 +372,21 @@ export class ModelManager {
     const variants: { serving: ServingModel; cumulative: number }[] = [];
     let total = 0;
     let shadow: ServingModel | undefined;
-    const versions = config.variants.map((v) => v.version);
-    if (config.shadowVersion !== undefined && config.shadowVersion !== null) versions.push(config.shadowVersion);
-    let i = 0;
+    // The version being checked when a check throws is the one the refusal names.
+    let checking = 0;
     try {
-      for (; i < config.variants.length; i++) {
-        const v = config.variants[i]!;
-        const serving = await this.check(v.version);
+      for (const v of config.variants) {
+        checking = v.version;
+        const serving = await this.check(checking);
         total += v.weight;
         variants.push({ serving, cumulative: total });
       }
       if (config.shadowVersion !== undefined && config.shadowVersion !== null) {
-        shadow = await this.check(config.shadowVersion);
+        checking = config.shadowVersion;
+        shadow = await this.check(checking);
       }
     } catch (error) {
-      return { ok: false, version: versions[i]!, error };
+      return { ok: false, version: checking, error };
     }
     return { ok: true, state: total > 0 || shadow !== undefined ? { config, variants, total, shadow } : undefined };
   }

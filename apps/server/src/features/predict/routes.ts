@@ -45,7 +45,7 @@ export function predictRoutes(
 }
 
 /** `?explain=`: absent or `true` → explained; `false` → not; anything else is a 400 naming the value. */
-export function explainParam(v: unknown): boolean {
+function explainParam(v: unknown): boolean {
   if (v === undefined || v === 'true') return true;
   if (v === 'false') return false;
   throw new AquaopsError('AQUAOPS_E_VALIDATION', 'the query parameter explain must be true or false', {
